@@ -1,0 +1,60 @@
+"""`grader check`: pick the exercises and the learner's files, run the checks, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from grader.card import Card
+from grader.errors import GraderError
+from grader.plugin import DEFAULT_SEED, Run
+from grader.project import Project
+from grader.results import ExerciseResult
+from grader.sandbox import Limits, Worker
+from grader.submissions import submission_file
+
+
+def learner_file(project: Project, card: Card, submission: Path | None, solution: bool,
+                 selected: int) -> Path | None:
+    if solution:
+        path = project.solution_file(card)
+    elif submission is not None:
+        return submission_file(card, submission, selected)
+    else:
+        path = project.exercise_file(card)
+    if not path.is_file():
+        raise GraderError(f"{path} does not exist: run `grader build` to create it "
+                          f"(or `grader reset {card.number}`)")
+    return path
+
+
+def check_cards(project: Project, cards: list[Card], submission: Path | None = None,
+                solution: bool = False, seed: int = DEFAULT_SEED,
+                limits: Limits | None = None) -> list[ExerciseResult]:
+    """Grade each card's learner file; a worker for the first one starts before pytest loads."""
+    from grader.runner import run_checks
+
+    limits = limits or Limits()
+    files = [learner_file(project, c, submission, solution, len(cards)) for c in cards]
+    for card in cards:
+        if not project.checks_file(card).is_file():
+            raise GraderError(f"no checks for exercise {card.number}: expected "
+                              f"{project.checks_file(card)}")
+    early = Worker(limits) if files and files[0] is not None else None
+    results = []
+    for index, (card, path) in enumerate(zip(cards, files, strict=True)):
+        run = Run(path, seed=seed, worker=early if index == 0 else None)
+        results += run_checks(card, project.checks_file(card), [run], limits)
+    return results
+
+
+def results_json(results: list[ExerciseResult]) -> str:
+    doc: dict[str, Any] = {
+        "version": 1,
+        "score": round(sum(r.score for r in results), 6),
+        "max_score": round(sum(r.max_score for r in results), 6),
+        "passed": all(r.passed for r in results),
+        "exercises": [r.to_dict() for r in results],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)

@@ -1,0 +1,114 @@
+"""Hidden checks for exercise 03: Xavier (Glorot) initialisation."""
+
+import math
+
+import numpy as np
+import pytest
+
+from grader.diagnose import scale_mistakes
+from grader.expect import (
+    expect_array,
+    expect_distinct,
+    expect_normal,
+    expect_reproducible,
+    expect_uniform,
+)
+
+SHAPES = [(3, 4), (1, 1), (300, 700), (64, 2)]
+
+
+def normal_std(fan_in, fan_out, gain=1.0):
+    return gain * math.sqrt(2 / (fan_in + fan_out))
+
+
+def uniform_bound(fan_in, fan_out, gain=1.0):
+    return gain * math.sqrt(6 / (fan_in + fan_out))
+
+
+def pooled(learner, name, fan_in, fan_out, rng, draws, **kwargs):
+    """Many draws of a small layer, checked for shape one by one, pooled for statistics."""
+    what = f"{name}({fan_in}, {fan_out}, rng)"
+    draws = learner.repeat(draws, name, fan_in, fan_out, rng, **kwargs)
+    out = [expect_array(w, what, shape=(fan_in, fan_out)) for w in draws]
+    return np.concatenate([w.ravel() for w in out])
+
+
+@pytest.mark.points(1)
+def test_shapes(learner, rng):
+    """both functions return a float array of shape (fan_in, fan_out)"""
+    for name in ("xavier_normal", "xavier_uniform"):
+        for fan_in, fan_out in SHAPES:
+            expect_array(getattr(learner, name)(fan_in, fan_out, rng),
+                         f"{name}({fan_in}, {fan_out}, rng)", shape=(fan_in, fan_out))
+
+
+@pytest.mark.points(2)
+def test_normal_scale(learner, rng):
+    """xavier_normal has std sqrt(2/(fan_in+fan_out)), zero mean and a bell shape"""
+    for fan_in, fan_out in [(300, 700), (700, 100)]:
+        what = f"xavier_normal({fan_in}, {fan_out}, rng)"
+        W = expect_array(learner.xavier_normal(fan_in, fan_out, rng), what,
+                         shape=(fan_in, fan_out))
+        expect_normal(W, normal_std(fan_in, fan_out), what,
+                      mistakes=scale_mistakes(fan_in, fan_out, correct="xavier_normal"),
+                      formula="sqrt(2/(fan_in+fan_out))")
+    small = pooled(learner, "xavier_normal", 3, 5, rng, draws=400)
+    expect_normal(small, normal_std(3, 5), "xavier_normal(3, 5, rng), 400 draws pooled",
+                  mistakes=scale_mistakes(3, 5, correct="xavier_normal"),
+                  formula="sqrt(2/(fan_in+fan_out))")
+
+
+@pytest.mark.points(1)
+def test_normal_gain(learner, rng):
+    """gain multiplies xavier_normal's std (tanh's gain 5/3)"""
+    gain = 5 / 3
+    what = "xavier_normal(200, 500, rng, gain=5/3)"
+    W = expect_array(learner.xavier_normal(200, 500, rng, gain=gain), what, shape=(200, 500))
+    expect_normal(W, normal_std(200, 500, gain), what,
+                  mistakes=scale_mistakes(200, 500, gain=gain, correct="xavier_normal"),
+                  formula="gain*sqrt(2/(fan_in+fan_out))")
+
+
+@pytest.mark.points(2)
+def test_uniform_bounds(learner, rng):
+    """xavier_uniform is flat on ±sqrt(6/(fan_in+fan_out))"""
+    for fan_in, fan_out in [(300, 700), (700, 100)]:
+        what = f"xavier_uniform({fan_in}, {fan_out}, rng)"
+        W = expect_array(learner.xavier_uniform(fan_in, fan_out, rng), what,
+                         shape=(fan_in, fan_out))
+        expect_uniform(W, uniform_bound(fan_in, fan_out), what,
+                       mistakes=scale_mistakes(fan_in, fan_out, correct="xavier_uniform"),
+                       formula="sqrt(6/(fan_in+fan_out))")
+    small = pooled(learner, "xavier_uniform", 2, 3, rng, draws=500)
+    expect_uniform(small, uniform_bound(2, 3), "xavier_uniform(2, 3, rng), 500 draws pooled",
+                   mistakes=scale_mistakes(2, 3, correct="xavier_uniform"),
+                   formula="sqrt(6/(fan_in+fan_out))")
+
+
+@pytest.mark.points(1)
+def test_uniform_gain(learner, rng):
+    """gain multiplies xavier_uniform's bound (ReLU's gain sqrt 2)"""
+    gain = math.sqrt(2)
+    what = "xavier_uniform(400, 100, rng, gain=sqrt(2))"
+    W = expect_array(learner.xavier_uniform(400, 100, rng, gain=gain), what, shape=(400, 100))
+    expect_uniform(W, uniform_bound(400, 100, gain), what,
+                   mistakes=scale_mistakes(400, 100, gain=gain, correct="xavier_uniform"),
+                   formula="gain*sqrt(6/(fan_in+fan_out))")
+
+
+@pytest.mark.points(2)
+def test_reproducible(learner, seed):
+    """weights come from rng alone: same seed, same weights; global np.random untouched"""
+    for name in ("xavier_normal", "xavier_uniform"):
+        expect_reproducible(learner, lambda rng, name=name: getattr(learner, name)(20, 30, rng),
+                            f"{name}(20, 30, rng)", seed=seed)
+
+
+@pytest.mark.points(1)
+def test_fresh_draws(learner, rng):
+    """every weight is its own draw: no repeated rows or columns"""
+    for name in ("xavier_normal", "xavier_uniform"):
+        what = f"{name}(50, 80, rng)"
+        W = expect_array(getattr(learner, name)(50, 80, rng), what, shape=(50, 80))
+        expect_distinct(W, what, axis=0)
+        expect_distinct(W, what, axis=1)

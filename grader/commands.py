@@ -1,0 +1,220 @@
+"""One function per `grader` command: read the arguments, call the module that does the work,
+print through rich, return the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.markdown import Markdown
+from rich.table import Table
+from rich.text import Text
+
+from grader.console import out
+from grader.errors import GraderError
+from grader.project import Project, find_project
+
+
+def _project(args: argparse.Namespace) -> Project:
+    checks = getattr(args, "checks", None)
+    if args.root is not None:
+        if not (args.root / "cards").is_dir():
+            raise GraderError(f"no cards/ folder in {args.root}")
+        return Project(args.root.resolve(), checks.resolve() if checks else None)
+    return find_project(checks=checks.resolve() if checks else None)
+
+
+def _cards(project: Project, names: list[str], every: bool):
+    if every or not names:
+        if not every and not names:
+            raise GraderError("name an exercise (e.g. `grader check 03`) or use --all")
+        return project.cards
+    return [project.card(name) for name in names]
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from grader.build import build, stale
+
+    project = _project(args)
+    if args.check:
+        files = stale(project)
+        for path in files:
+            out().print(f"stale: {path.relative_to(project.root)}", markup=False)
+        if files:
+            out().print(f"{len(files)} generated files differ from the cards: run `grader build`")
+            return 1
+        out().print(f"up to date: {len(project.cards)} cards")
+        return 0
+    report = build(project, force=args.force)
+    for path in report.written:
+        out().print(f"wrote {path.relative_to(project.root)}", markup=False)
+    for path in report.kept:
+        out().print(f"left alone (you changed it): {path.relative_to(project.root)}; "
+                    "`grader build --force` overwrites it", markup=False, style="yellow")
+    out().print(f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
+                f"{len(report.kept)} left alone")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from grader.note import read_note
+
+    note = read_note(args.note)
+    if args.format == "json":
+        print(json.dumps(note.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        from grader.inspect_view import note_tree
+
+        out().print(note_tree(note))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from grader.progress import Progress
+
+    project = _project(args)
+    progress = Progress.load(project)
+    table = Table(title="Exercises", title_justify="left")
+    for column in ("#", "title", "state", "points"):
+        table.add_column(column, justify="right" if column in ("#", "points") else "left")
+    shown = 0
+    for card in project.cards:
+        state = progress.state(card)
+        if (args.pending and state.done) or (args.done and not state.done):
+            continue
+        shown += 1
+        table.add_row(card.number, Text(card.title), Text(state.label, style=state.style),
+                      state.points_text(card))
+    out().print(table)
+    done = sum(progress.state(c).done for c in project.cards)
+    out().print(progress_bar(done, len(project.cards)))
+    return 0
+
+
+def progress_bar(done: int, total: int):
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table as Grid
+
+    grid = Grid.grid(padding=(0, 1))
+    grid.add_row(ProgressBar(total=max(total, 1), completed=done, width=40),
+                 Text(f"{done}/{total} exercises done"))
+    return grid
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    project = _project(args)
+    card = project.card(args.exercise)
+    parts = [f"# {card.number} · {card.title}", card.question]
+    for i, hint in enumerate(card.hints, 1):
+        parts.append(f"### Hint {i}\n\n{hint}")
+    if args.solution:
+        parts.append(f"### Answer\n\n{card.explanation}")
+        parts.append(f"```python\n{card.solution}```")
+    out().print(Markdown("\n\n".join(parts)))
+    return 0
+
+
+TEMPLATE = '''---
+title: {title}
+tags: []
+points: 2
+---
+
+> [!question] {title}
+> Write `double(x)`: return `2 * x` for a number or a numpy array `x`.
+
+> [!hint]- A first hint
+> Multiplication works on whole numpy arrays.
+
+> [!success]- Answer
+> Explain the idea here: this text is shown once the exercise passes.
+>
+> ```python solution
+> import numpy as np
+>
+>
+> def double(x):
+>     """Twice x."""
+>     # BEGIN SOLUTION
+>     return 2 * np.asarray(x)
+>     # END SOLUTION
+> ```
+'''
+
+CHECKS_TEMPLATE = '''"""Hidden checks for exercise {number}: {title}."""
+
+import numpy as np
+import pytest
+
+from grader.expect import expect_close
+
+
+@pytest.mark.points(1)
+def test_double(learner, rng):
+    """double returns twice its input"""
+    x = rng.normal(size=5)
+    expect_close(learner.double(x), 2 * x, "double(x)")
+'''
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from grader.card import parse_card_name
+    from grader.files import write_all
+
+    project = _project(args)
+    path = project.cards_dir / f"{args.name.removesuffix('.md')}.md"
+    number, slug = parse_card_name(path)
+    for card in project.cards:
+        if card.number == number:
+            raise GraderError(f"exercise number {number} is taken by {card.path.name}", path)
+    title = slug.replace("-", " ").capitalize()
+    checks = project.checks_dir / f"test_{number}_{slug.replace('-', '_')}.py"
+    files = {path: TEMPLATE.format(title=title)}
+    if not checks.exists():
+        files[checks] = CHECKS_TEMPLATE.format(number=number, title=title)
+    write_all(files)
+    for written in files:
+        out().print(f"wrote {written}", markup=False)
+    out().print("next: edit the card, then `grader build` and `grader verify "
+                f"{number}`", markup=False)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from grader.checking import check_cards, results_json
+    from grader.plugin import DEFAULT_SEED
+
+    project = _project(args)
+    cards = _cards(project, args.exercises, args.all)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    results = check_cards(project, cards, args.submission, args.solution, seed)
+    if args.format == "text":
+        from grader.feedback import exercise_view, summary_line
+
+        for card, result in zip(cards, results, strict=True):
+            solution = project.solution_file(card)
+            out().print(exercise_view(result, str(solution.relative_to(project.root))
+                                      if solution.is_file() else "", bool(card.hints)))
+        if len(results) > 1:
+            out().print(summary_line(results))
+    elif args.format == "json":
+        print(results_json(results))
+    else:
+        from grader.reports import render
+
+        print(render(args.format, {"": results}))
+    if not args.solution and args.submission is None:
+        from grader.progress import Progress
+
+        Progress.load(project).record(results)
+    return 0 if all(r.passed for r in results) else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from grader.verify_view import run_verify
+
+    project = _project(args)
+    cards = [project.card(n) for n in args.exercises] if args.exercises else project.cards
+    if args.trials < 1:
+        raise GraderError("--trials must be at least 1")
+    return run_verify(project, cards, args.trials, whole_deck=not args.exercises)

@@ -1,0 +1,287 @@
+"""The check author's library: expectations that fail with words a learner can act on.
+
+Every statistical expectation fails a correct solution with probability at most ALPHA per call;
+its tolerance is derived from the sample size (see docs/checks.md), never a blanket percentage.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from statistics import NormalDist
+from typing import Any, NoReturn
+
+import numpy as np
+
+from grader.diagnose import Mistake, diagnose
+from grader.learner import LearnerError, LearnerModule
+from grader.results import Figure
+from grader.wire import describe
+
+ALPHA = 1e-7
+Z = NormalDist().inv_cdf(1 - ALPHA / 2)
+MIN_SAMPLES = 1000
+_figures: list[Figure] = []
+
+
+class CheckFailure(AssertionError):
+    """A failed expectation; its message is shown to the learner word for word."""
+
+
+def fail(message: str) -> NoReturn:
+    raise CheckFailure(message)
+
+
+def fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def show_bars(title: str, labels: Sequence[Any], values: Sequence[float]) -> None:
+    """Attach a bar chart to the current check's feedback."""
+    _figures.append(Figure(str(title), [str(v) for v in labels], [float(v) for v in values]))
+
+
+def take_figures() -> list[Figure]:
+    figures = list(_figures)
+    _figures.clear()
+    return figures
+
+
+# ---- types and values ---------------------------------------------------------------------------
+
+KINDS = {"f": ("f", "floats"), "i": ("iu", "integers"), "b": ("b", "booleans"),
+         "n": ("biuf", "numbers")}
+
+
+def expect_array(value: Any, what: str, shape: tuple[int, ...] | None = None, kind: str = "f",
+                 finite: bool = True) -> np.ndarray:
+    """A real numpy array of that shape and dtype kind, with finite values. Returns it."""
+    if type(value) is not np.ndarray:
+        hint = ""
+        if isinstance(value, list | tuple):
+            hint = " (build it with numpy, or wrap it in np.array)"
+        fail(f"{what} returned {describe(value)}; expected a numpy array{hint}")
+    if shape is not None and value.shape != tuple(shape):
+        hint = ""
+        if value.shape == tuple(shape)[::-1] and len(shape) == 2:
+            hint = " (transposed: the layout is (fan_in, fan_out), used as X @ W)"
+        fail(f"{what} has shape {value.shape}; expected {tuple(shape)}{hint}")
+    kinds, words = KINDS[kind]
+    if value.dtype.kind not in kinds:
+        fail(f"{what} has dtype {value.dtype}; expected {words}")
+    if finite and value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+        bad = np.argwhere(~np.isfinite(value))[0]
+        where = tuple(int(i) for i in bad)
+        fail(f"{what} contains {value[where]} at index {where}; expected finite numbers "
+             "(an overflow, or a division by zero?)")
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def expect_close(actual: Any, expected: Any, what: str, rtol: float = 1e-6,
+                 atol: float = 1e-9) -> None:
+    """Numbers or arrays that agree to `rtol`/`atol`; arrays must match in shape first."""
+    if isinstance(expected, np.ndarray):
+        actual = expect_array(actual, what, shape=expected.shape, kind="n", finite=False)
+        a, e = actual.astype(float), expected.astype(float)
+        bad = ~np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
+        if bad.any():
+            gap = np.where(bad, np.abs(a - e), -1.0)
+            where = tuple(int(i) for i in np.unravel_index(int(np.argmax(gap)), gap.shape))
+            fail(f"{what} is wrong at {int(bad.sum())} of {bad.size} entries; the worst is "
+                 f"index {where}: {fmt(a[where])} where {fmt(e[where])} was expected")
+        return
+    if not _is_number(actual):
+        fail(f"{what} returned {describe(actual)}; expected a number")
+    if not math.isclose(float(actual), float(expected), rel_tol=rtol, abs_tol=atol):
+        fail(f"{what} returned {fmt(actual)}; expected {fmt(expected)}")
+
+
+def expect_equal(actual: Any, expected: Any, what: str) -> None:
+    """Exact equality, for ints, strings, bools and keys."""
+    same = type(actual) is type(expected) or (_is_number(actual) and _is_number(expected))
+    if not same or actual != expected:
+        shown = repr(actual) if same or _is_number(actual) else describe(actual)
+        fail(f"{what} returned {shown}; expected {expected!r}")
+
+
+@contextmanager
+def expect_raises(type_name: str, what: str) -> Iterator[None]:
+    """The learner's call inside the block must raise `type_name` (or a subclass)."""
+    try:
+        yield
+    except LearnerError as error:
+        if error.is_a(type_name):
+            return
+        if error.not_started:
+            raise
+        fail(f"{what} raised {error.type_name}: {error.message}; expected {type_name}")
+    fail(f"{what} raised nothing; expected it to raise {type_name}")
+
+
+# ---- statistics ---------------------------------------------------------------------------------
+
+def _samples(samples: Any, what: str) -> np.ndarray:
+    x = np.asarray(samples, dtype=float).ravel()
+    if x.size < MIN_SAMPLES:
+        raise ValueError(f"check bug: {x.size} samples of {what}; pool at least {MIN_SAMPLES}")
+    return x
+
+
+def mean_tolerance(std: float, n: int) -> float:
+    return Z * std / math.sqrt(n)
+
+
+def std_tolerance(n: int, kurtosis: float = 3.0) -> float:
+    """Relative tolerance on a sample std (delta method on the sample variance)."""
+    return Z * math.sqrt((kurtosis - 1) / (4 * n))
+
+
+def _diagnosis(measured: float, mistakes: Iterable[Mistake], rel_tol: float) -> str:
+    found = diagnose(measured, mistakes, max(rel_tol, 0.02))
+    return f" {found.describe()}." if found else ""
+
+
+def expect_mean(samples: Any, mean: float, std: float, what: str,
+                mistakes: Iterable[Mistake] = ()) -> None:
+    x = _samples(samples, what)
+    tol = mean_tolerance(std, x.size)
+    measured = float(x.mean())
+    if abs(measured - mean) > tol:
+        fail(f"{what}: the mean of {x.size} values is {fmt(measured)}; expected {fmt(mean)} "
+             f"(± {fmt(tol)} allowed for that many draws)."
+             + _diagnosis(measured, mistakes, tol / max(abs(measured), 1e-300)))
+
+
+def expect_std(samples: Any, std: float, what: str, kurtosis: float = 3.0,
+               mistakes: Iterable[Mistake] = (), formula: str = "") -> None:
+    x = _samples(samples, what)
+    rel = std_tolerance(x.size, kurtosis)
+    measured = float(x.std(ddof=1))
+    if abs(measured / std - 1) > rel:
+        named = f" = {formula}" if formula else ""
+        fail(f"{what}: the std of {x.size} values is {fmt(measured)}; expected {fmt(std)}{named} "
+             f"(± {rel:.1%} allowed for that many draws)." + _diagnosis(measured, mistakes, rel))
+
+
+def dkw_epsilon(n: int) -> float:
+    return math.sqrt(math.log(2 / ALPHA) / (2 * n))
+
+
+def expect_distribution(samples: Any, cdf: Callable[[np.ndarray], np.ndarray], what: str,
+                        name: str) -> float:
+    """The empirical CDF stays within the DKW band around `cdf`. Returns the largest gap."""
+    x = np.sort(_samples(samples, what))
+    n = x.size
+    f = np.asarray(cdf(x), dtype=float)
+    upper = np.arange(1, n + 1) / n - f
+    lower = f - np.arange(0, n) / n
+    gap = float(max(upper.max(), lower.max()))
+    eps = dkw_epsilon(n)
+    if gap > eps:
+        fail(f"{what}: the values do not follow {name}: their CDF is {gap:.3f} away from it "
+             f"(at most {eps:.3f} allowed for {n} draws).{_looks(x)}")
+    return gap
+
+
+def _looks(x: np.ndarray) -> str:
+    """Name the shape of the samples by their kurtosis: 1.8 for a uniform, 3 for a normal."""
+    kurt = float(np.mean((x - x.mean()) ** 4) / max(np.var(x) ** 2, 1e-300))
+    if abs(kurt - 1.8) < 0.3:
+        return " They look uniform (flat, with hard ends): rng.uniform where rng.normal belongs?"
+    if abs(kurt - 3.0) < 0.5:
+        return " They look normal (bell-shaped): rng.normal where rng.uniform belongs?"
+    return ""
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """Vectorised erf (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7: far inside
+    any DKW band the checks use)."""
+    x = np.asarray(x, dtype=float)
+    t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
+                                                                          + t * 1.061405429))))
+    return np.sign(x) * (1.0 - poly * np.exp(-x * x))
+
+
+def normal_cdf(mean: float, std: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda x: 0.5 * (1 + erf((x - mean) / (std * math.sqrt(2))))
+
+
+def expect_normal(samples: Any, std: float, what: str, mean: float = 0.0,
+                  mistakes: Iterable[Mistake] = (), formula: str = "") -> None:
+    """Mean, std and a bell shape, each at the statistical tolerance."""
+    mistakes = list(mistakes)
+    expect_mean(samples, mean, std, what)
+    expect_std(samples, std, what, 3.0, mistakes, formula)
+    expect_distribution(samples, normal_cdf(mean, std), what,
+                        f"a normal distribution N({fmt(mean)}, {fmt(std)}²)")
+
+
+def expect_uniform(samples: Any, bound: float, what: str, mistakes: Iterable[Mistake] = (),
+                   formula: str = "") -> None:
+    """Inside [-bound, bound], reaching near both ends, flat in between."""
+    mistakes = list(mistakes)
+    x = _samples(samples, what)
+    named = f" = {formula}" if formula else ""
+    estimate = float(x.std(ddof=1) * math.sqrt(3))  # the bound a uniform with this std has
+    rel = std_tolerance(x.size, 1.8)
+    lo, hi = float(x.min()), float(x.max())
+    slack = 1e-9 * bound
+    if hi > bound + slack or lo < -bound - slack:
+        fail(f"{what}: values reach [{fmt(lo)}, {fmt(hi)}], outside the bounds ±{fmt(bound)}"
+             f"{named}." + _diagnosis(estimate, mistakes, rel) + _looks(x))
+    eps = math.log(4 / ALPHA) / x.size
+    if hi < bound * (1 - 2 * eps) or lo > -bound * (1 - 2 * eps):
+        fail(f"{what}: the values only span [{fmt(lo)}, {fmt(hi)}]; draws from U(-{fmt(bound)}, "
+             f"{fmt(bound)}){named} reach within {fmt(2 * eps * bound)} of both ends."
+             + _diagnosis(estimate, mistakes, rel))
+    expect_mean(x, 0.0, bound / math.sqrt(3), what)
+    expect_std(x, bound / math.sqrt(3), what, 1.8)
+    expect_distribution(x, lambda v: np.clip((v + bound) / (2 * bound), 0, 1), what,
+                        f"a uniform distribution on ±{fmt(bound)}")
+
+
+# ---- randomness discipline and independence -----------------------------------------------------
+
+def expect_reproducible(learner: LearnerModule, draw: Callable[[np.random.Generator], Any],
+                        what: str, seed: int = 12345) -> None:
+    """`draw(rng)` must depend on the generator only: equal seeds give equal results, other seeds
+    other results, and numpy's global random state is never used."""
+    first = draw(np.random.default_rng(seed))
+    if learner.last_call.global_rng_touched:
+        fail(f"{what} uses numpy's global random state (np.random.* or random.*); draw every "
+             "number from the `rng` argument instead")
+    second = draw(np.random.default_rng(seed))
+    if not _same(first, second):
+        fail(f"{what} gave different results for two generators with the same seed: it must "
+             "draw only from `rng` (no np.random.default_rng() or seeding inside)")
+    other = draw(np.random.default_rng(seed + 1))
+    if _same(first, other):
+        fail(f"{what} gave the same result for different seeds: it ignores `rng` (a fixed seed "
+             "inside the function?)")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                and a.shape == b.shape and bool(np.array_equal(a, b)))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def expect_distinct(array: np.ndarray, what: str, axis: int = 0) -> None:
+    """No two rows (axis=0) or columns (axis=1) are equal: every entry is a fresh draw."""
+    lines = np.asarray(array) if axis == 0 else np.asarray(array).T
+    unique = np.unique(lines.reshape(lines.shape[0], -1), axis=0).shape[0]
+    if unique < lines.shape[0]:
+        noun = "rows" if axis == 0 else "columns"
+        fail(f"{what}: {lines.shape[0] - unique} of its {lines.shape[0]} {noun} repeat another: "
+             "draw the whole matrix at once, not one row or column reused")

@@ -1,0 +1,199 @@
+"""The learner's module as the checks see it: a proxy whose calls run in a worker process.
+
+`learner.f(*args)` sends the call to the worker and returns the plain data that came back. The
+learner's exceptions come back as `LearnerError`; everything else that can go wrong on their side
+(a timeout, `sys.exit()`, the memory limit, a missing function, a value that is not plain data) as
+`LearnerProblem`. A dead worker is replaced before the next call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import wire
+from grader.sandbox import Limits, Worker, WorkerDied
+
+DEFAULT_TIMEOUT = 5.0
+
+
+class LearnerError(Exception):
+    """The learner's code raised. Carries only data: type name, message, their frames."""
+
+    def __init__(self, reply: dict[str, Any], during: str):
+        self.type_name: str = str(reply.get("type", "Exception"))
+        self.mro: list[str] = [str(n) for n in reply.get("mro", [self.type_name])]
+        self.message: str = str(reply.get("message", ""))
+        self.frames: list[dict[str, Any]] = list(reply.get("frames", []))
+        self.line: int | None = reply.get("line")
+        self.text: str = str(reply.get("text", ""))
+        self.during = during
+        super().__init__(self.summary())
+
+    @property
+    def not_started(self) -> bool:
+        return self.type_name == "NotImplementedError"
+
+    def is_a(self, type_name: str) -> bool:
+        return type_name in self.mro
+
+    def summary(self) -> str:
+        if self.type_name in ("SyntaxError", "IndentationError", "TabError"):
+            where = f" at line {self.line}" if self.line else ""
+            return f"{self.type_name}{where}: {self.message}"
+        text = f"{self.type_name}: {self.message}" if self.message else self.type_name
+        if self.type_name == "EOFError" and "reading a line" in self.message:
+            text += " (your code called input(), but checks give no input: use arguments)"
+        if self.type_name == "RecursionError":
+            text += " (a function that calls itself without end?)"
+        return text
+
+
+class LearnerProblem(Exception):
+    """Anything else that went wrong on the learner's side, already in words for them."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+@dataclass
+class CallInfo:
+    """What one call did besides returning: printed output, use of the global RNG, time."""
+
+    name: str
+    output: str = ""
+    global_rng_touched: bool = False
+    seconds: float = 0.0
+    inputs_after: tuple[list[Any], dict[str, Any]] | None = None
+
+
+@dataclass
+class LearnerModule:
+    """The proxy the `learner` fixture hands to checks."""
+
+    path: Path
+    limits: Limits = field(default_factory=Limits)
+    timeout: float = DEFAULT_TIMEOUT
+    worker: Worker | None = None
+    calls: list[CallInfo] = field(default_factory=list)
+    load_output: str = ""
+    _load_failure: Exception | None = None
+    _loaded: bool = False
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    @property
+    def last_call(self) -> CallInfo:
+        return self.calls[-1] if self.calls else CallInfo(name="")
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._request("call", name, args, kwargs, return_inputs=False)
+
+    def repeat(self, times: int, name: str, *args: Any, **kwargs: Any) -> list[Any]:
+        """`[f(*args, **kwargs) for _ in range(times)]` in one round trip: the same argument
+        objects each time, so a generator argument advances from call to call."""
+        return self._request("call", name, args, kwargs, return_inputs=False, times=times)
+
+    def call_and_inputs(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, list, dict]:
+        """Call, and also return the arguments as the learner's function left them."""
+        value = self._request("call", name, args, kwargs, return_inputs=True)
+        after_args, after_kwargs = self.last_call.inputs_after or ([], {})
+        return value, after_args, after_kwargs
+
+    def value(self, name: str) -> Any:
+        return self._request("get", name, (), {}, return_inputs=False)
+
+    def has(self, name: str) -> bool:
+        return bool(self._request("has", name, (), {}, return_inputs=False))
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+
+    def ensure_loaded(self) -> None:
+        """Start a worker if needed and import the learner's file in it."""
+        if self._load_failure is not None:
+            raise self._load_failure
+        if self.worker is not None and self._loaded and self.worker.alive():
+            return
+        if self.worker is None or not self.worker.alive():
+            if self.worker is not None:
+                self.worker.stop()
+            self.worker = Worker(self.limits)
+        self._loaded = False
+        try:
+            reply = self.worker.request({"op": "load", "path": str(self.path)}, self.timeout)
+        except WorkerDied as died:
+            self._load_failure = LearnerProblem(f"while your file was being imported, it "
+                                                f"{died.cause}", died.kind)
+            raise self._load_failure from None
+        self.load_output = str(reply.get("output", ""))
+        if not reply.get("ok"):
+            self._load_failure = _failure(reply, "importing your file", "import", self.limits)
+            raise self._load_failure
+        self._loaded = True
+
+    def _request(self, op: str, name: str, args: tuple, kwargs: dict, return_inputs: bool,
+                 times: int | None = None) -> Any:
+        self.ensure_loaded()
+        assert self.worker is not None
+        label = f"{name}(…)" if op == "call" else name
+        if times is not None:
+            label = f"{label}, called {times} times,"
+        info = CallInfo(name=name)
+        self.calls.append(info)
+        message = {"op": op, "name": name, "args": list(args), "kwargs": dict(kwargs),
+                   "return_inputs": return_inputs, "times": times}
+        started = time.perf_counter()
+        try:
+            reply = self.worker.request(message, self.timeout)
+        except WorkerDied as died:
+            raise LearnerProblem(f"{label} {died.cause}", died.kind) from None
+        finally:
+            info.seconds = time.perf_counter() - started
+        info.output = str(reply.get("output", ""))
+        info.global_rng_touched = bool(reply.get("global_rng"))
+        if not reply.get("ok"):
+            raise _failure(reply, label, name, self.limits)
+        states = reply.get("rngs") or []
+        generators = [a for a in (*args, *kwargs.values()) if isinstance(a, np.random.Generator)]
+        for generator, state in zip(generators, states, strict=False):
+            wire.set_generator_state(generator, state)
+        if return_inputs:
+            after_args, after_kwargs = reply.get("inputs") or ([], {})
+            info.inputs_after = (list(after_args), dict(after_kwargs))
+        return reply.get("value")
+
+
+def _failure(reply: dict[str, Any], label: str, name: str, limits: Limits) -> Exception:
+    kind = reply.get("kind")
+    message = str(reply.get("message", ""))
+    if kind == "exception":
+        return LearnerError(reply, label)
+    if kind == "exit":
+        return LearnerProblem(f"{label}: your code called sys.exit({message}); return a value "
+                              "instead of ending the program", "exit")
+    if kind == "memory":
+        return LearnerProblem(f"{label} went over the {limits.memory_text()} memory limit "
+                              f"(MemoryError: {message})", "memory")
+    if kind == "missing":
+        return LearnerProblem(f"your file defines no `{name}`: keep the names the exercise "
+                              "asks for", "missing")
+    if kind == "not_callable":
+        return LearnerProblem(f"`{name}` in your file is {reply.get('type')}, not a function",
+                              "missing")
+    if kind == "unsupported":
+        return LearnerProblem(f"{label} returned {message}; expected plain data such as a numpy "
+                              "array, a number, a list or a dict", "unsupported")
+    return LearnerProblem(f"{label}: {message or 'the worker failed'}", str(kind))

@@ -1,0 +1,214 @@
+"""The pytest plugin that runs a deck's hidden checks against one or more learner files.
+
+Checks are collected once; `pytest_runtestloop` then runs every check once per *run* (a learner
+file and a seed), each run with its own worker process. That is how `grader verify` repeats trials
+and `grader grade` goes through a class without paying for pytest's start-up and collection again.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader import expect
+from grader.learner import DEFAULT_TIMEOUT, LearnerError, LearnerModule, LearnerProblem
+from grader.results import ERROR, FAILED, NOT_STARTED, PASSED, SKIPPED, CheckResult
+from grader.sandbox import Limits, Worker
+
+DEFAULT_SEED = 20240513
+
+
+@dataclass
+class Run:
+    """One pass over the checks: whose file, with which seed."""
+
+    path: Path | None
+    seed: int = DEFAULT_SEED
+    label: str = ""
+    missing: str = "no file"  # the message every check gets when `path` is None
+    worker: Worker | None = None  # a worker started early, to overlap with pytest's start-up
+
+
+@dataclass
+class RunOutcome:
+    run: Run
+    checks: list[CheckResult] = field(default_factory=list)
+    load_output: str = ""
+    seconds: float = 0.0
+
+
+class GraderPlugin:
+    def __init__(self, runs: list[Run], limits: Limits,
+                 on_result: Callable[[RunOutcome], None] | None = None,
+                 prepare: Callable[[int], None] | None = None):
+        self.runs = runs
+        self.limits = limits
+        self.on_result = on_result
+        self.prepare = prepare  # called with a run's index before it starts (to pre-start workers)
+        self.outcomes: list[RunOutcome] = []
+        self.collect_errors: list[str] = []
+        self.module: LearnerModule | None = None  # the current run's learner proxy
+        self.run: Run | None = None
+        self._phases: dict[str, tuple[str, BaseException | None]] = {}
+
+    # -- configuration and fixtures -------------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "points(n): the check's weight (default 1)")
+        config.addinivalue_line("markers", "limit(seconds): time limit per call into the learner")
+
+    @pytest.fixture
+    def learner(self, request: pytest.FixtureRequest) -> LearnerModule:
+        assert self.module is not None
+        marker = request.node.get_closest_marker("limit")
+        seconds = DEFAULT_TIMEOUT
+        if marker is not None:
+            seconds = float(marker.kwargs.get("seconds", marker.args[0] if marker.args else 5))
+        self.module.timeout = seconds
+        return self.module
+
+    @pytest.fixture
+    def seed(self) -> int:
+        assert self.run is not None
+        return self.run.seed
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest, seed: int) -> np.random.Generator:
+        return np.random.default_rng([seed, zlib.crc32(request.node.name.encode())])
+
+    # -- collection -----------------------------------------------------------------------------
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append(str(report.longrepr))
+
+    # -- running --------------------------------------------------------------------------------
+
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if self.collect_errors:
+            return True
+        try:
+            for index, run in enumerate(self.runs):
+                if self.prepare is not None:
+                    self.prepare(index + 1)
+                outcome = self._run_one(session, run)
+                self.outcomes.append(outcome)
+                if self.on_result is not None:
+                    self.on_result(outcome)
+        finally:
+            self._close_learner()
+        return True
+
+    def _run_one(self, session: pytest.Session, run: Run) -> RunOutcome:
+        started = time.perf_counter()
+        outcome = RunOutcome(run)
+        self.run = run
+        items = session.items
+        if run.path is None:
+            outcome.checks = [_result(item, FAILED, run.missing) for item in items]
+            return outcome
+        # Trials of the same file (grader verify) share one worker; any other file gets its own.
+        if self.module is None or self.module.path != run.path:
+            self._close_learner()
+            self.module = LearnerModule(run.path, self.limits, worker=run.worker)
+        elif run.worker is not None:
+            run.worker.stop()
+        for i, item in enumerate(items):
+            nextitem = items[i + 1] if i + 1 < len(items) else None
+            outcome.checks.append(self._run_item(item, nextitem))
+        outcome.load_output = self.module.load_output
+        outcome.seconds = time.perf_counter() - started
+        return outcome
+
+    def _close_learner(self) -> None:
+        if self.module is not None:
+            self.module.close()
+            self.module = None
+
+    def _run_item(self, item: pytest.Item, nextitem: pytest.Item | None) -> CheckResult:
+        assert self.module is not None
+        self._phases = {}
+        self.module.calls.clear()
+        expect.take_figures()
+        started = time.perf_counter()
+        item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+        result = self._classify(item)
+        result.seconds = time.perf_counter() - started
+        result.output = "".join(c.output for c in self.module.calls)
+        result.figures = expect.take_figures()
+        return result
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        report = yield
+        if call.when in ("setup", "call"):
+            error = call.excinfo.value if call.excinfo is not None else None
+            self._phases[call.when] = (report.outcome, error)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Nothing to print: results are rendered by the grader, not by pytest."""
+
+    def _classify(self, item: pytest.Item) -> CheckResult:
+        for phase in ("setup", "call"):
+            outcome, error = self._phases.get(phase, ("passed", None))
+            if outcome == "skipped":
+                return _result(item, SKIPPED, _skip_reason(error))
+            if error is not None:
+                return _from_error(item, error)
+        if "call" not in self._phases:
+            return _result(item, ERROR, "the check did not run")
+        return _result(item, PASSED)
+
+
+def _title(item: pytest.Item) -> str:
+    doc = getattr(getattr(item, "obj", None), "__doc__", None) or ""
+    first = doc.strip().split("\n", 1)[0].strip()
+    title = first or item.name.removeprefix("test_").replace("_", " ")
+    callspec = getattr(item, "callspec", None)
+    return f"{title} [{callspec.id}]" if callspec is not None else title
+
+
+def _weight(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("points")
+    if marker is None:
+        return 1.0
+    return float(marker.args[0] if marker.args else marker.kwargs.get("n", 1))
+
+
+def _result(item: pytest.Item, status: str, message: str = "") -> CheckResult:
+    return CheckResult(name=item.name, title=_title(item), status=status, weight=_weight(item),
+                       message=message)
+
+
+def _skip_reason(error: BaseException | None) -> str:
+    return str(getattr(error, "msg", "") or "skipped")
+
+
+def _from_error(item: pytest.Item, error: BaseException) -> CheckResult:
+    if isinstance(error, LearnerError):
+        status = NOT_STARTED if error.not_started else ERROR
+        message = "not started yet: replace `raise NotImplementedError` with your code" \
+            if error.not_started else f"your code raised {error.summary()}"
+        if error.during == "importing your file" and not error.not_started:
+            message = f"your file could not be imported: {error.summary()}"
+        result = _result(item, status, message)
+        result.learner_error = {"type": error.type_name, "message": error.message,
+                                "frames": error.frames, "during": error.during}
+        return result
+    if isinstance(error, LearnerProblem):
+        return _result(item, FAILED, error.message)
+    if isinstance(error, expect.CheckFailure):
+        return _result(item, FAILED, str(error))
+    if isinstance(error, AssertionError):
+        text = str(error).split("\nassert ", 1)[0].strip()
+        return _result(item, FAILED, text or "the check's condition does not hold")
+    return _result(item, ERROR, f"the check itself broke ({type(error).__name__}: {error}); "
+                                "this is a bug in the checks, please report it")

@@ -1,0 +1,91 @@
+"""Run a checks module over one or many learner files (see `grader.plugin`) and score the runs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from grader.card import Card
+from grader.errors import GraderError
+from grader.plugin import GraderPlugin, Run, RunOutcome
+from grader.results import ExerciseResult
+from grader.sandbox import Limits, Worker
+
+PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:terminal",
+               "--capture=sys", "--import-mode=importlib", "-o", "addopts=",
+               "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+
+
+@contextmanager
+def _quiet_pytest_env() -> Iterator[None]:
+    """No third-party pytest plugins and no user PYTEST_ADDOPTS in the grader's sessions."""
+    saved = {k: os.environ.get(k) for k in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS")}
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    os.environ.pop("PYTEST_ADDOPTS", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def to_exercise(card: Card, outcome: RunOutcome) -> ExerciseResult:
+    result = ExerciseResult(
+        number=card.number, slug=card.slug, title=card.title,
+        file=str(outcome.run.path) if outcome.run.path else "",
+        checks=outcome.checks, load_output=outcome.load_output, seconds=outcome.seconds,
+    )
+    if outcome.run.path is None:
+        result.problem = outcome.run.missing
+    result.scale(card.points)
+    return result
+
+
+def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | None = None,
+               on_result: Callable[[ExerciseResult], None] | None = None,
+               prestart: bool = True) -> list[ExerciseResult]:
+    """Run `checks_file` once per run; results in the order of `runs`."""
+    import pytest
+
+    if not checks_file.is_file():
+        raise GraderError(f"no checks for exercise {card.number}: expected {checks_file}")
+    limits = limits or Limits()
+
+    def prepare(index: int) -> None:
+        # Start the next run's worker now so that its start-up overlaps this run's checks.
+        if (prestart and index < len(runs) and runs[index].path is not None
+                and runs[index].worker is None
+                and (index == 0 or runs[index].path != runs[index - 1].path)):
+            runs[index].worker = Worker(limits)
+
+    prepare(0)
+    results: list[ExerciseResult] = []
+
+    def collect(outcome: RunOutcome) -> None:
+        result = to_exercise(card, outcome)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    plugin = GraderPlugin(runs, limits, on_result=collect, prepare=prepare)
+    args = [str(checks_file), "--rootdir", str(checks_file.parent), "-c", os.devnull,
+            *PYTEST_ARGS]
+    try:
+        with _quiet_pytest_env():
+            code = pytest.main(args, plugins=[plugin])
+    finally:
+        for run in runs:
+            if run.worker is not None and run.worker.alive():
+                run.worker.stop()
+    if plugin.collect_errors:
+        detail = plugin.collect_errors[0].strip().splitlines()[-1:]
+        raise GraderError(f"the checks module could not be loaded: {' '.join(detail)}",
+                          checks_file)
+    if len(results) != len(runs):
+        raise GraderError(f"the checks did not run (pytest exit code {int(code)})", checks_file)
+    return results

@@ -1,0 +1,248 @@
+"""The worker: the only process that runs the learner's code.
+
+It is started by `grader.sandbox` with stdin closed, stdout/stderr sent to a file in a scratch
+directory, and two pipes for requests and replies. It sets its own resource limits, imports numpy
+once, then serves requests (load the learner's file, call a function, read a value) until told to
+stop. Only plain data (see `grader.wire`) goes back.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import resource
+import struct
+import sys
+import traceback
+from typing import Any
+
+FRAME = struct.Struct("<Q")
+OUTPUT_LIMIT = 8192  # characters of printed output kept per request
+FRAMES_KEPT = 6  # traceback frames kept at each end of a long traceback
+
+
+class BoundedText(io.TextIOBase):
+    """A text stream that keeps the first OUTPUT_LIMIT characters and counts the rest."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.kept = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        room = OUTPUT_LIMIT - self.kept
+        if room > 0:
+            self.parts.append(text[:room])
+            self.kept += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def text(self) -> str:
+        out = "".join(self.parts)
+        if self.dropped:
+            out += f"\n… ({self.dropped} more characters not shown)"
+        return out
+
+
+def read_exact(fd: int, size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def send(fd: int, payload: bytes) -> None:
+    data = FRAME.pack(len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def learner_frames(tb: Any, learner_files: set[str]) -> list[dict[str, Any]]:
+    """The learner's own frames of a traceback (file, line, function, code)."""
+    frames = [
+        {
+            "file": os.path.basename(f.filename),
+            "line": f.lineno,
+            "function": f.name,
+            "code": (f.line or "").strip(),
+        }
+        for f in traceback.extract_tb(tb)
+        if os.path.realpath(f.filename) in learner_files
+    ]
+    if len(frames) > 2 * FRAMES_KEPT:
+        skipped = len(frames) - 2 * FRAMES_KEPT
+        gap = {"file": "", "line": 0, "function": f"… {skipped} more frames …", "code": ""}
+        frames = [*frames[:FRAMES_KEPT], gap, *frames[-FRAMES_KEPT:]]
+    return frames
+
+
+def error_reply(exc: BaseException, learner_files: set[str]) -> dict[str, Any]:
+    message = _safe_str(exc)
+    reply: dict[str, Any] = {
+        "ok": False,
+        "kind": "exception",
+        "type": type(exc).__name__,
+        "mro": [k.__name__ for k in type(exc).__mro__],
+        "message": message[:2000],
+        "frames": learner_frames(exc.__traceback__, learner_files),
+    }
+    if isinstance(exc, SyntaxError):
+        reply["line"] = exc.lineno
+        reply["text"] = (exc.text or "").rstrip("\n")
+        reply["message"] = exc.msg
+    if isinstance(exc, MemoryError):
+        reply["kind"] = "memory"
+    if isinstance(exc, SystemExit):
+        reply["kind"] = "exit"
+        reply["message"] = repr(exc.code)
+    return reply
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException:  # a hostile __str__
+        return f"<{type(exc).__name__} whose message could not be read>"
+
+
+class Server:
+    """Serves one learner module."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        from grader import wire
+
+        self.np = np
+        self.wire = wire
+        self.module: Any = None
+        self.learner_files: set[str] = set()
+
+    def rng_snapshot(self) -> tuple[Any, Any]:
+        return self.np.random.get_state(legacy=False), random.getstate()
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        op = request["op"]
+        if op == "load":
+            return self.load(request["path"])
+        if self.module is None:
+            return {"ok": False, "kind": "internal", "message": "no module loaded"}
+        name = request["name"]
+        if op == "has":
+            return {"ok": True, "value": hasattr(self.module, name)}
+        if not hasattr(self.module, name):
+            return {"ok": False, "kind": "missing", "message": name}
+        target = getattr(self.module, name)
+        if op == "get":
+            return {"ok": True, "value": target}
+        if not callable(target):
+            return {"ok": False, "kind": "not_callable", "message": name,
+                    "type": type(target).__name__}
+        args, kwargs = request["args"], request["kwargs"]
+        rngs = [a for a in (*args, *kwargs.values()) if isinstance(a, self.np.random.Generator)]
+        times = request.get("times")
+        value = target(*args, **kwargs) if times is None else [
+            target(*args, **kwargs) for _ in range(int(times))
+        ]
+        reply = {"ok": True, "value": value,
+                 "rngs": [self.wire.generator_state(r) for r in rngs]}
+        if request.get("return_inputs"):
+            reply["inputs"] = [list(args), kwargs]
+        return reply
+
+    def load(self, path: str) -> dict[str, Any]:
+        import importlib.util
+
+        folder = os.path.dirname(os.path.abspath(path))
+        self.learner_files = {os.path.realpath(path)}
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        spec = importlib.util.spec_from_file_location("learner", path)
+        if spec is None or spec.loader is None:
+            return {"ok": False, "kind": "internal", "message": f"cannot import {path}"}
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["learner"] = module
+        spec.loader.exec_module(module)
+        self.module = module
+        return {"ok": True, "value": None}
+
+    def serve(self, requests: int, replies: int) -> None:
+        while True:
+            try:
+                (size,) = FRAME.unpack(read_exact(requests, FRAME.size))
+                request = self.wire.decode(read_exact(requests, size))
+            except EOFError:
+                return
+            if request.get("op") == "stop":
+                return
+            captured = BoundedText()
+            before = self.rng_snapshot()
+            sys.stdout = sys.stderr = captured
+            try:
+                reply = self.handle(request)
+            except BaseException as exc:  # everything the learner raises, SystemExit included
+                reply = error_reply(exc, self.learner_files)
+            finally:
+                sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            reply["output"] = captured.text()
+            reply["global_rng"] = not _same_state(before, self.rng_snapshot(), self.np)
+            try:
+                payload = self.wire.encode(reply)
+            except self.wire.Unsupported as exc:
+                payload = self.wire.encode({
+                    "ok": False, "kind": "unsupported", "message": str(exc),
+                    "output": reply["output"], "global_rng": reply["global_rng"],
+                })
+            except BaseException as exc:  # a hostile object in the value
+                payload = self.wire.encode({
+                    "ok": False, "kind": "unsupported",
+                    "message": f"a value that could not be read ({type(exc).__name__})",
+                    "output": reply["output"], "global_rng": reply["global_rng"],
+                })
+            send(replies, payload)
+
+
+def _same_state(a: tuple[Any, Any], b: tuple[Any, Any], np: Any) -> bool:
+    (np_a, py_a), (np_b, py_b) = a, b
+    if py_a != py_b:
+        return False
+    sa, sb = np_a["state"], np_b["state"]
+    return np_a["bit_generator"] == np_b["bit_generator"] and all(
+        np.array_equal(sa[k], sb[k]) if isinstance(sa[k], np.ndarray) else sa[k] == sb[k]
+        for k in sa
+    ) and np_a.get("has_gauss") == np_b.get("has_gauss") and (
+        np_a.get("gauss") == np_b.get("gauss")
+    )
+
+
+def set_limits(memory_bytes: int, output_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    if output_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (output_bytes, output_bytes))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = argv if argv is not None else sys.argv[1:]
+    requests, replies, memory, output = (int(a) for a in args[:4])
+    set_limits(memory, output)
+    server = Server()
+    send(replies, server.wire.encode({"ok": True, "ready": True}))
+    server.serve(requests, replies)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
