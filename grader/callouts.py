@@ -29,13 +29,15 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 ALIASES = {alias: family for family, names in FAMILIES.items() for alias in names}
 
 # Applied to the first line of a blockquote's first paragraph only, never to the whole note.
-HEADER = re.compile(r"^\[!(?P<type>[^\]|]*)(?:\|(?P<meta>[^\]]*))?\](?P<fold>[+-]?)[ \t]*(?P<title>.*)$")
+HEADER = re.compile(
+    r"^\[!(?P<type>[^\]|]*)(?:\|(?P<meta>[^\]]*))?\](?P<fold>[+-]?)[ \t]*(?P<title>.*)$"
+)
 QUOTE_MARKER = re.compile(r"^[ ]{0,3}>[ ]?")
 
 
 @dataclass
 class Callout:
-    """One callout: its type as written, its family, title, body (Markdown without `>`) and place."""
+    """One callout: its type, family, title, body (Markdown without `>`) and place."""
 
     type: str
     family: str

@@ -31,8 +31,10 @@ def learner_file(project: Project, card: Card, submission: Path | None, solution
 
 def check_cards(project: Project, cards: list[Card], submission: Path | None = None,
                 solution: bool = False, seed: int = DEFAULT_SEED,
-                limits: Limits | None = None) -> list[ExerciseResult]:
-    """Grade each card's learner file; a worker for the first one starts before pytest loads."""
+                limits: Limits | None = None, early: Worker | None = None
+                ) -> list[ExerciseResult]:
+    """Grade each card's learner file; a worker for the first one starts before pytest loads
+    (or is handed in as `early`, already starting)."""
     from grader.runner import run_checks
 
     limits = limits or Limits()
@@ -41,7 +43,8 @@ def check_cards(project: Project, cards: list[Card], submission: Path | None = N
         if not project.checks_file(card).is_file():
             raise GraderError(f"no checks for exercise {card.number}: expected "
                               f"{project.checks_file(card)}")
-    early = Worker(limits) if files and files[0] is not None else None
+    if early is None and files and files[0] is not None:
+        early = Worker(limits)
     results = []
     for index, (card, path) in enumerate(zip(cards, files, strict=True)):
         run = Run(path, seed=seed, worker=early if index == 0 else None)

@@ -6,10 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.markdown import Markdown
-from rich.table import Table
-from rich.text import Text
-
 from grader.console import out
 from grader.errors import GraderError
 from grader.project import Project, find_project
@@ -70,6 +66,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
     from grader.progress import Progress
 
     project = _project(args)
@@ -94,6 +93,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def progress_bar(done: int, total: int):
     from rich.progress_bar import ProgressBar
     from rich.table import Table as Grid
+    from rich.text import Text
 
     grid = Grid.grid(padding=(0, 1))
     grid.add_row(ProgressBar(total=max(total, 1), completed=done, width=40),
@@ -102,6 +102,8 @@ def progress_bar(done: int, total: int):
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from rich.markdown import Markdown
+
     project = _project(args)
     card = project.card(args.exercise)
     parts = [f"# {card.number} · {card.title}", card.question]
@@ -181,13 +183,23 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from grader.sandbox import Worker
+
+    early = Worker()  # starts importing numpy while the grader reads the deck and loads pytest
+    try:
+        return _check(args, early)
+    finally:
+        early.stop()
+
+
+def _check(args: argparse.Namespace, early) -> int:
     from grader.checking import check_cards, results_json
     from grader.plugin import DEFAULT_SEED
 
     project = _project(args)
     cards = _cards(project, args.exercises, args.all)
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    results = check_cards(project, cards, args.submission, args.solution, seed)
+    results = check_cards(project, cards, args.submission, args.solution, seed, early=early)
     if args.format == "text":
         from grader.feedback import exercise_view, summary_line
 

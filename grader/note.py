@@ -1,7 +1,8 @@
 """Parse any Obsidian note into front matter, question/answer pairs, hints and code blocks.
 
-Parsing goes through markdown-it-py's CommonMark token tree (plus the front-matter plugin), so fenced
-code, nesting and lazy continuation lines are read exactly as a CommonMark renderer reads them.
+Parsing goes through markdown-it-py's CommonMark token tree (plus the front-matter plugin), so
+fenced code, nesting and lazy continuation lines are read exactly as a CommonMark renderer reads
+them.
 """
 
 from __future__ import annotations

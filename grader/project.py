@@ -15,7 +15,7 @@ PACKAGE_CHECKS = Path(__file__).resolve().parent / "checks"
 
 @dataclass
 class Project:
-    """A deck: `cards/` in, `exercises/` and `solutions/` out, hidden checks, and `.grader/` state."""
+    """A deck: `cards/` in, `exercises/` and `solutions/` out, hidden checks, `.grader/` state."""
 
     root: Path
     checks_override: Path | None = None
