@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from grader.console import out
+from grader.console import err, out
 from grader.errors import GraderError
 from grader.project import Project, find_project
 
@@ -73,6 +73,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     project = _project(args)
     progress = Progress.load(project)
+    changed = [c for c in project.cards if progress.state(c).key == "unchecked"]
+    if changed:
+        from grader.checking import check_cards
+
+        # Only files edited since their last check are run again; the rest come from the record.
+        with err().status(f"checking {len(changed)} changed exercise(s)…"):
+            progress.record(check_cards(project, changed))
     table = Table(title="Exercises", title_justify="left")
     for column in ("#", "title", "state", "points"):
         table.add_column(column, justify="right" if column in ("#", "points") else "left")
@@ -230,3 +237,89 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.trials < 1:
         raise GraderError("--trials must be at least 1")
     return run_verify(project, cards, args.trials, whole_deck=not args.exercises)
+
+
+def _render_markdown(text: str) -> None:
+    from rich.markdown import Markdown
+
+    out().print(Markdown(text))
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    from grader.progress import Progress
+
+    project = _project(args)
+    card = project.card(args.exercise)
+    if not card.hints:
+        out().print(f"Exercise {card.number} has no hints. The question again:", markup=False)
+        _render_markdown(card.question)
+        return 0
+    progress = Progress.load(project)
+    shown = progress.hints_shown(card)
+    if args.all:
+        upto = len(card.hints)
+    elif shown >= len(card.hints):
+        out().print(f"All {len(card.hints)} hints shown already (`grader hint {card.number} "
+                    "--all` lists them again).", markup=False)
+        return 0
+    else:
+        upto = shown + 1
+    first = 0 if args.all else shown
+    for index in range(first, upto):
+        _render_markdown(f"### Hint {index + 1} of {len(card.hints)}\n\n{card.hints[index]}")
+    progress.set_hints_shown(card, max(shown, upto))
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    from grader.progress import reset_exercise
+
+    project = _project(args)
+    card = project.card(args.exercise)
+    backup = reset_exercise(project, card)
+    path = project.exercise_file(card).relative_to(project.root)
+    if backup is None:
+        out().print(f"{path} is back to its stub.", markup=False)
+    else:
+        out().print(f"{path} is back to its stub; your version is saved as "
+                    f"{backup.relative_to(project.root)}", markup=False)
+    return 0
+
+
+def cmd_next(args: argparse.Namespace) -> int:
+    from grader.progress import Progress
+
+    project = _project(args)
+    progress = Progress.load(project)
+    for card in project.cards:
+        if not progress.state(card).done:
+            path = project.exercise_file(card).relative_to(project.root)
+            _render_markdown(f"# {card.number} · {card.title}\n\n{card.question}\n\n"
+                             f"Edit `{path}`, then run `grader check {card.number}` "
+                             "(or `grader watch`).")
+            return 0
+    out().print("Every exercise is done. Well done!")
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    import os
+    import shlex
+    import subprocess
+
+    project = _project(args)
+    card = project.card(args.exercise)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise GraderError("set $VISUAL or $EDITOR to your editor (e.g. `export EDITOR=nano`), "
+                          f"or open {project.exercise_file(card)} yourself")
+    try:
+        return subprocess.call([*shlex.split(editor), str(project.exercise_file(card))])
+    except FileNotFoundError:
+        raise GraderError(f"cannot start the editor {editor!r}: check $VISUAL/$EDITOR") from None
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from grader.watch import Watch
+
+    return Watch(_project(args), manual=args.manual).run()

@@ -3,6 +3,8 @@ that whatever the learner's code printed or raised is shown literally, never rea
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
@@ -28,7 +30,7 @@ def exercise_view(result: ExerciseResult, solution_path: str = "",
     if result.load_output:
         parts.append(_block("Your file printed while being imported:", result.load_output))
     if result.not_started:
-        parts.append(Text(f"  ○ not started: open {result.file} and replace each "
+        parts.append(Text(f"  ○ not started: open {_shown_path(result.file)} and replace each "
                           "`raise NotImplementedError` with your code", style="yellow"))
     else:
         for check in result.checks:
@@ -37,9 +39,17 @@ def exercise_view(result: ExerciseResult, solution_path: str = "",
     parts.append(_score_line(result))
     parts.append(_next_step(result, solution_path, hint_available))
     title = Text.assemble(("Exercise ", "bold"), (f"{result.number} · {result.title}", "bold"))
-    subtitle = Text(result.file, style="dim") if result.file else None
+    subtitle = Text(_shown_path(result.file), style="dim") if result.file else None
     return Panel(Group(*parts), title=title, subtitle=subtitle, title_align="left",
                  subtitle_align="right", border_style=_border(result), padding=(0, 1))
+
+
+def _shown_path(file: str) -> str:
+    """The learner's file relative to where they are, when it is below it."""
+    try:
+        return str(Path(file).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return file
 
 
 def _border(result: ExerciseResult) -> str:
@@ -104,7 +114,7 @@ def _indent(message: str, spaces: int) -> str:
 
 
 def _points(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+    return f"{round(value, 2):g}"
 
 
 def _score_line(result: ExerciseResult) -> Text:

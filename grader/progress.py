@@ -70,7 +70,10 @@ class Progress:
                 path.replace(path.with_suffix(f".damaged-{int(time.time())}.json"))
             except OSError:
                 pass
-            data = {}
+            data = {"version": VERSION, "exercises": {}}
+            progress = cls(project, data)
+            progress.save()
+            return progress
         data.setdefault("version", VERSION)
         data.setdefault("exercises", {})
         return cls(project, data)
@@ -125,3 +128,26 @@ class Progress:
         self.entry(card)["hints_shown"] = count
         self.save()
 
+
+
+def reset_exercise(project: Project, card: Card) -> Path | None:
+    """Put the stub back, after saving the learner's file under `.grader/backups/`."""
+    from grader.build import render_exercise
+
+    path = project.exercise_file(card)
+    stub = render_exercise(card)
+    backup = None
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        current = None
+    if current is not None and current != stub:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = project.state_dir / "backups" / f"{path.stem}.{stamp}.py"
+        counter = 1
+        while backup.exists():
+            backup = backup.with_name(f"{path.stem}.{stamp}-{counter}.py")
+            counter += 1
+        atomic_write(backup, current)
+    atomic_write(path, stub)
+    return backup
