@@ -24,7 +24,8 @@ def split_solution(source: str) -> tuple[str, str]:
     solution: list[str] = []
     stub: list[str] = []
     open_at: int | None = None
-    for offset, line in enumerate(source.splitlines()):
+    # Split on newlines only: str.splitlines would also cut at U+2028 or form feeds inside strings.
+    for offset, line in enumerate(source.split("\n")):
         marker = line.strip().upper()
         if marker == BEGIN:
             if open_at is not None:
@@ -51,7 +52,7 @@ def split_solution(source: str) -> tuple[str, str]:
 
 
 def has_markers(source: str) -> bool:
-    return any(line.strip().upper() in (BEGIN, END) for line in source.splitlines())
+    return any(line.strip().upper() in (BEGIN, END) for line in source.split("\n"))
 
 
 def _text(lines: list[str]) -> str:
