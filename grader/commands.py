@@ -323,3 +323,36 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from grader.watch import Watch
 
     return Watch(_project(args), manual=args.manual).run()
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from grader.grade import Shard, grade_class
+    from grader.grade_view import class_summary
+    from grader.plugin import DEFAULT_SEED
+
+    project = _project(args)
+    shard = Shard.parse(args.shard)
+    with Progress("grading", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err(), transient=True) as bar:
+        task = bar.add_task("grading", total=None)
+        graded = grade_class(
+            project, args.submissions, args.out, jobs=args.jobs, shard=shard, force=args.force,
+            seed=DEFAULT_SEED if args.seed is None else args.seed, formats=args.format,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out().print(class_summary(project, graded))
+    out().print(f"wrote {args.out / 'gradebook.csv'} and {len(graded)} student reports",
+                markup=False)
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from grader.grade import merge
+    from grader.grade_view import class_summary
+
+    project = _project(args)
+    graded = merge(project, args.dirs, args.out)
+    out().print(class_summary(project, graded))
+    out().print(f"wrote {args.out / 'gradebook.csv'} for {len(graded)} students", markup=False)
+    return 0
