@@ -68,7 +68,7 @@ class ExerciseResult:
         weights = sum(c.weight for c in self.checks) or 1.0
         factor = (total / weights) if total else 1.0
         for c in self.checks:
-            c.max_points = round(c.weight * factor, 6)
+            c.max_points = c.weight * factor  # full precision: totals round to the card's points
             c.points = c.max_points if c.passed else 0.0
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,0 +1,325 @@
+"""Report formats (grader.reports): JUnit XML, Gradescope, GitHub Classroom and our JSON."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from grader.checking import results_json
+from grader.reports import clean, fence, render
+from grader.results import (
+    ERROR,
+    FAILED,
+    NOT_STARTED,
+    PASSED,
+    SKIPPED,
+    CheckResult,
+    ExerciseResult,
+    Figure,
+    exercise_from_dict,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+NASTY = "expected <b> & got [red]x[/red] ``` \x00\x07\x1b[31mred\x1b[0m \ud800 end"
+BREAKOUT = "hello ```` [bold]y[/bold] \x1b[1mbold\x1b[0m\n```\n# heading? <script>x</script>\n"
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def exercise(number: str = "03", slug: str = "xavier") -> ExerciseResult:
+    frames = [
+        {"file": "03_xavier.py", "line": 12, "function": "xavier_normal",
+         "code": "return helper(n) # <tag> & ````"},
+        {"file": "", "line": 0, "function": "… 4 more frames …", "code": ""},
+        {"file": "03_xavier.py", "line": 7, "function": "helper", "code": "raise ValueError(n)"},
+    ]
+    checks = [
+        CheckResult("test_shapes", "shapes are (fan_in, fan_out)", PASSED, weight=1.0,
+                    seconds=0.25, output="printed while passing\n"),
+        CheckResult("test_scale", "std is sqrt(2/(fan_in+fan_out)) <&>", FAILED, weight=2.0,
+                    message=NASTY, output=BREAKOUT,
+                    figures=[Figure("std by layer", ["a", "bb"], [1.0, 0.5])], seconds=0.5),
+        CheckResult("test_gain", "gain multiplies the std", ERROR, weight=1.0,
+                    message="your code raised ValueError: bad <shape> & ```",
+                    learner_error={"type": "ValueError", "message": "bad <shape> & ```",
+                                   "frames": frames, "during": "xavier_normal(…)"},
+                    output="before the crash\n", seconds=0.125),
+        CheckResult("test_uniform", "uniform bounds", NOT_STARTED, weight=1.0,
+                    message="not started yet: replace `raise NotImplementedError` with your code",
+                    learner_error={"type": "NotImplementedError", "message": "", "frames": [],
+                                   "during": "xavier_uniform(…)"}),
+        CheckResult("test_scipy", "matches scipy", SKIPPED, weight=1.0,
+                    message="scipy is not installed"),
+    ]
+    result = ExerciseResult(number, slug, "Xavier & <Glorot>", f"/work/{number}_{slug}.py",
+                            checks=checks, load_output="importing \x1b[32mok\x1b[0m <i>\n",
+                            seconds=1.5)
+    result.scale(12)
+    return result
+
+
+def passing(number: str = "04", slug: str = "he") -> ExerciseResult:
+    checks = [CheckResult(f"test_{i}", f"check {i}", PASSED, weight=float(i), seconds=0.01)
+              for i in (1, 2)]
+    result = ExerciseResult(number, slug, "He", f"/work/{number}_{slug}.py", checks=checks)
+    result.scale(None)
+    return result
+
+
+# ---- text hygiene ------------------------------------------------------------------------------
+
+
+def test_clean_strips_control_characters_and_terminal_codes_but_keeps_markup_literally():
+    text = clean("a\x00b\x07c\x1b[31md\x1b[0m\r\ne\tf\ud800g\ufffe [red]x[/red]")
+    assert text == "abcd\ne\tfg [red]x[/red]"
+
+
+@pytest.mark.parametrize("body", ["plain", "``` inside", "a ````` run", "`", "ends with ```"])
+def test_fence_is_longer_than_any_backtick_run_inside(body):
+    block = fence(body)
+    opening = block.split("\n", 1)[0]
+    marks = len(opening) - len(opening.lstrip("`"))
+    longest = max((len(m) for m in re.findall("`+", body)), default=0)
+    assert marks >= 3 and marks > longest
+    tokens = MarkdownIt("commonmark").parse(block)
+    assert [t.type for t in tokens] == ["fence"]
+    assert tokens[0].content == body + "\n"
+
+
+def test_unknown_format_is_an_error():
+    with pytest.raises(ValueError, match="unknown report format"):
+        render("xml", {"": [exercise()]})
+
+
+# ---- junit -------------------------------------------------------------------------------------
+
+
+def test_junit_parses_back_with_counts_names_and_times():
+    text = render("junit", {"": [exercise(), passing()]})
+    assert not XML_ILLEGAL.search(text)
+    root = ET.fromstring(text.encode())
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("errors"),
+            root.get("skipped")) == ("7", "3", "0", "1")
+    first, second = root.findall("testsuite")
+    assert first.get("name") == "03 xavier" and second.get("name") == "04 he"
+    assert (first.get("tests"), first.get("failures"), first.get("errors"),
+            first.get("skipped")) == ("5", "3", "0", "1")
+    assert float(first.get("time")) == pytest.approx(1.5)
+    cases = first.findall("testcase")
+    assert {c.get("classname") for c in cases} == {"03_xavier"}
+    assert [c.get("name") for c in cases][1] == "std is sqrt(2/(fan_in+fan_out)) <&>"
+    assert [float(c.get("time")) for c in cases][:3] == pytest.approx([0.25, 0.5, 0.125])
+    assert cases[0].find("failure") is None and cases[0].find("system-out") is not None
+    assert cases[4].find("skipped").get("message") == "scipy is not installed"
+    assert first.find("system-out").text.startswith("importing ok <i>")
+
+
+def test_junit_failures_carry_status_message_frames_and_output_literally():
+    root = ET.fromstring(render("junit", {"": [exercise()]}).encode())
+    cases = root.find("testsuite").findall("testcase")
+    failed, error, not_started = (c.find("failure") for c in cases[1:4])
+    assert [f.get("type") for f in (failed, error, not_started)] == [FAILED, ERROR, NOT_STARTED]
+    assert failed.get("message") == "expected <b> & got [red]x[/red] ``` red  end"
+    assert "[red]x[/red]" in failed.text and "hello ```` [bold]y[/bold] bold" in failed.text
+    assert "std by layer" in failed.text
+    assert "bad <shape> & ```" in error.get("message")
+    assert "03_xavier.py:12 in xavier_normal" in error.text
+    assert "return helper(n) # <tag> & ````" in error.text
+    assert "… 4 more frames …" in error.text and "before the crash" in error.text
+    assert "NotImplementedError" in not_started.text
+
+
+def test_junit_is_accepted_by_a_junit_parser():
+    junitparser = pytest.importorskip("junitparser")
+    xml = junitparser.JUnitXml.fromstring(render("junit", {"": [exercise(), passing()]}))
+    suites = list(xml)
+    assert [s.name for s in suites] == ["03 xavier", "04 he"]
+    suite = suites[0]
+    declared = (suite.tests, suite.failures, suite.errors, suite.skipped)
+    suite.update_statistics()
+    assert declared == (suite.tests, suite.failures, suite.errors, suite.skipped) == (5, 3, 0, 1)
+    cases = list(suite)
+    assert [c.is_passed for c in cases] == [True, False, False, False, False]
+    assert [c.is_skipped for c in cases] == [False, False, False, False, True]
+    kinds = [type(r).__name__ for c in cases for r in c.result]
+    assert kinds == ["Failure", "Failure", "Failure", "Skipped"]
+    assert cases[1].result[0].type == FAILED
+    assert "[red]x[/red]" in cases[1].result[0].message
+    assert cases[2].time == pytest.approx(0.125)
+    assert all(c.is_passed for c in suites[1])
+
+
+def test_junit_several_students_prefix_suite_names():
+    text = render("junit", {"alice": [exercise()], "bob <&>": [passing()]})
+    root = ET.fromstring(text.encode())
+    names = [s.get("name") for s in root.findall("testsuite")]
+    assert names == ["alice/03 xavier", "bob <&>/04 he"]
+    assert root.get("tests") == "7"
+
+
+def test_junit_exercise_that_could_not_be_graded_is_an_error():
+    result = ExerciseResult("05", "network", "Network", "", problem="no file")
+    root = ET.fromstring(render("junit", {"": [result]}).encode())
+    suite = root.find("testsuite")
+    assert (suite.get("tests"), suite.get("errors")) == ("1", "1")
+    assert suite.find("testcase/error").get("message") == "no file"
+
+
+# ---- gradescope --------------------------------------------------------------------------------
+
+
+def test_gradescope_document_has_the_required_keys_and_sums():
+    first, second = exercise(), passing()
+    doc = json.loads(render("gradescope", {"": [first, second]}))
+    assert doc["output_format"] == doc["test_output_format"] == "md"
+    assert doc["visibility"] == "visible" and doc["stdout_visibility"] == "hidden"
+    assert doc["score"] == pytest.approx(first.score + second.score)
+    assert doc["max_score"] == pytest.approx(first.max_score + second.max_score) == 15
+    assert doc["score"] == pytest.approx(sum(t["score"] for t in doc["tests"]))
+    tests = doc["tests"]
+    assert [t["number"] for t in tests] == ["3.1", "3.2", "3.3", "3.4", "3.5", "4.1", "4.2"]
+    assert tests[1]["name"] == "03 · Xavier & <Glorot>: std is sqrt(2/(fan_in+fan_out)) <&>"
+    assert [t["status"] for t in tests] == ["passed"] + ["failed"] * 4 + ["passed"] * 2
+    for test in tests:
+        assert set(test) == {"name", "number", "score", "max_score", "status", "output",
+                             "visibility"}
+        assert test["visibility"] == "visible"
+        assert 0 <= test["score"] <= test["max_score"]
+    assert tests[0]["score"] == tests[0]["max_score"] == pytest.approx(12 / 6)
+    assert "importing ok <i>" in doc["output"]
+
+
+def _outside_fences(markdown: str) -> tuple[list[str], list[str]]:
+    """(text of fenced code blocks, text of everything else) as CommonMark parses it."""
+    fenced, other = [], []
+    for token in MarkdownIt("commonmark").parse(markdown):
+        if token.type == "fence":
+            fenced.append(token.content)
+        elif token.type in ("html_block", "code_block"):
+            other.append("<raw>" + token.content)
+        elif token.children:
+            for child in token.children:
+                other.append(("<raw>" if child.type == "html_inline" else "") + child.content)
+    return fenced, other
+
+
+def test_gradescope_learner_text_cannot_break_out_of_its_fences():
+    doc = json.loads(render("gradescope", {"": [exercise()]}))
+    for test in doc["tests"]:
+        assert not XML_ILLEGAL.search(test["output"])
+        assert "\x1b" not in test["output"]
+        fenced, other = _outside_fences(test["output"])
+        assert not any(text.startswith("<raw>") for text in other)
+        assert not any("<" in text or "[red]" in text or "`" in text for text in other)
+    failed = doc["tests"][1]["output"]
+    fenced, _ = _outside_fences(failed)
+    assert fenced[0] == "expected <b> & got [red]x[/red] ``` red  end\n"
+    assert "hello ```` [bold]y[/bold] bold\n```\n# heading? <script>x</script>\n" in fenced
+    error = doc["tests"][2]["output"]
+    fenced, other = _outside_fences(error)
+    assert any("raise ValueError(n)" in f and "03_xavier.py:12 in xavier_normal" in f
+               for f in fenced)
+    assert "Where, in your code:" in other
+    _, top = _outside_fences(doc["output"])
+    assert not any(text.startswith("<raw>") for text in top)
+
+
+def test_gradescope_is_for_one_student():
+    with pytest.raises(ValueError):
+        render("gradescope", {"a": [exercise()], "b": [passing()]})
+
+
+# ---- github classroom --------------------------------------------------------------------------
+
+
+def test_classroom_result_matches_the_runner_schema():
+    first, second = exercise(), passing()
+    doc = json.loads(render("classroom", {"": [first, second]}))
+    assert doc["version"] == 1 and doc["status"] == "fail"
+    assert doc["max_score"] == pytest.approx(15)
+    tests = doc["tests"]
+    assert sum(t["score"] for t in tests) == pytest.approx(first.score + second.score)
+    assert [t["status"] for t in tests] == ["pass", "fail", "error", "fail", "fail", "pass",
+                                            "pass"]
+    for test in tests:
+        assert isinstance(test["name"], str) and isinstance(test["message"], str)
+        assert isinstance(test["score"], float) and isinstance(test["max_score"], float)
+        assert isinstance(test["line_no"], int) and isinstance(test["duration"], int)
+        assert re.fullmatch(r"\d+\.\d\ds", test["execution_time"])
+        assert not XML_ILLEGAL.search(test["message"]) and "\x1b" not in test["message"]
+    assert tests[1]["message"].startswith("expected <b> & got [red]x[/red] ``` red  end")
+    assert tests[2]["message"].startswith(tests[2]["name"] + ": your code raised")
+    assert tests[2]["line_no"] == 7 and tests[0]["line_no"] == 0
+    assert tests[1]["duration"] == 500 and tests[1]["execution_time"] == "0.50s"
+    assert tests[4]["message"].startswith("skipped: ")
+
+
+def test_classroom_status_pass_and_error():
+    assert json.loads(render("classroom", {"": [passing()]}))["status"] == "pass"
+    broken = ExerciseResult("05", "network", "Network", "", problem="no file")
+    doc = json.loads(render("classroom", {"": [passing(), broken]}))
+    assert doc["status"] == "error" and "no file" in doc["message"]
+    assert doc["tests"][-1]["status"] == "error"
+
+
+def test_classroom_survives_the_reporters_base64_round_trip():
+    text = render("classroom", {"student": [exercise()]})
+    encoded = base64.b64encode(text.encode()).decode()  # what the workflow puts in GRADER_RESULTS
+    assert json.loads(base64.b64decode(encoded).decode("utf-8")) == json.loads(text)
+    with pytest.raises(ValueError):
+        render("classroom", {})
+
+
+# ---- json --------------------------------------------------------------------------------------
+
+
+def test_json_single_student_is_our_schema_and_round_trips():
+    results = [exercise(), passing()]
+    text = render("json", {"": results})
+    assert text == results_json(results)
+    doc = json.loads(text)
+    assert doc["version"] == 1 and doc["max_score"] == 15 and doc["passed"] is False
+    back = [exercise_from_dict(e) for e in doc["exercises"]]
+    assert [r.to_dict() for r in back] == [r.to_dict() for r in results]
+    assert back[0].checks[1].message == NASTY
+    assert back[0].checks[1].figures == [Figure("std by layer", ["a", "bb"], [1.0, 0.5])]
+
+
+def test_json_several_students():
+    doc = json.loads(render("json", {"alice": [exercise()], "bob": [passing()]}))
+    assert doc["version"] == 1 and set(doc["students"]) == {"alice", "bob"}
+    assert doc["students"]["bob"] == json.loads(results_json([passing()]))
+    back = exercise_from_dict(doc["students"]["alice"]["exercises"][0])
+    assert back.to_dict() == exercise().to_dict()
+
+
+# ---- end to end --------------------------------------------------------------------------------
+
+
+def _grader(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def test_end_to_end_junit_and_gradescope_for_the_reference_solution():
+    run = _grader("check", "03", "--solution", "--format", "junit")
+    assert run.returncode == 0, run.stderr
+    root = ET.fromstring(run.stdout.encode())
+    cases = root.findall("testsuite/testcase")
+    assert len(cases) == 7
+    assert all(len(case) == 0 for case in cases)  # no failure, error or skipped inside
+    assert root.get("failures") == root.get("errors") == "0"
+
+    run = _grader("check", "03", "--solution", "--format", "gradescope")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["score"] == doc["max_score"] > 0
+    assert len(doc["tests"]) == 7 and all(t["status"] == "passed" for t in doc["tests"])
