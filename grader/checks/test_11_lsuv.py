@@ -1,0 +1,195 @@
+"""Hidden checks for exercise 11: LSUV (Mishkin & Matas 2015)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from grader.expect import (
+    expect_array,
+    expect_raises,
+    expect_reproducible,
+    expect_std,
+    fail,
+    fmt,
+    show_bars,
+)
+
+ACTIVATIONS = {
+    "relu": lambda z: np.maximum(z, 0.0),
+    "tanh": np.tanh,
+    "linear": lambda z: z,
+}
+
+
+def _inputs(rng, n, d, mix):
+    """Correlated, off-centre, large-scale inputs: rows of `mu + N(0, I) @ mix`."""
+    return 0.5 + rng.standard_normal((n, d)) @ mix
+
+
+def _network(rng, d):
+    mix = 3.0 * rng.standard_normal((d, d)) / math.sqrt(d)
+    return mix
+
+
+def _params(learner, X, sizes, activation, rng, **kwargs):
+    """Call lsuv_init and validate the structure of what it returns."""
+    shown = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+    what = f"lsuv_init(X, {sizes}, {activation!r}, rng{shown})"
+    params = learner.lsuv_init(X, sizes, activation, rng, **kwargs)
+    if not isinstance(params, list | tuple):
+        fail(f"{what} returned {type(params).__name__}; expected a list of (W, b) pairs")
+    if len(params) != len(sizes) - 1:
+        fail(f"{what} returned {len(params)} items; expected one (W, b) pair per layer, "
+             f"{len(sizes) - 1} for layer_sizes {sizes}")
+    out = []
+    for i, pair in enumerate(params, start=1):
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            fail(f"{what}: item {i} is not a pair (W, b)")
+        W = expect_array(pair[0], f"{what}: W_{i}", shape=(sizes[i - 1], sizes[i]))
+        b = expect_array(pair[1], f"{what}: b_{i}", shape=(1, sizes[i]))
+        out.append((W.astype(float), b.astype(float)))
+    return out, what
+
+
+def _forward(X, params, activation):
+    """The pre-activations Z_1, ..., Z_L (no activation after the last layer)."""
+    f = ACTIVATIONS[activation]
+    H, zs = X, []
+    with np.errstate(all="ignore"):
+        for i, (W, b) in enumerate(params):
+            Z = H @ W + b
+            zs.append(Z)
+            H = f(Z) if i < len(params) - 1 else Z
+    return zs
+
+
+def _explain_variance(X, params, activation, layer, tol, what):
+    """Fail with the likely cause of a layer whose pre-activation variance is off."""
+    zs = _forward(X, params, activation)
+    var = float(zs[layer].var())
+    last = layer == len(params) - 1
+    with np.errstate(all="ignore"):
+        post = float(ACTIVATIONS[activation](zs[layer]).var())
+    singular = np.linalg.svd(params[layer][0], compute_uv=False)
+    earlier_ok = all(abs(float(z.var()) - 1) < tol + 1e-5 for z in zs[:layer])
+    if not 1e-3 < var < 1e3:
+        cause = (" The variance went far from 1: divide W by sqrt(Var), the standard "
+                 "deviation (not by Var, and do not multiply).")
+    elif not last and activation != "linear" and abs(post - 1) < max(tol, 0.02):
+        cause = (f" The variance *after* the {activation} is {fmt(post)}: the activation's "
+                 "output was normalised; normalise the pre-activation Z = H @ W + b instead.")
+    elif np.allclose(singular, 1.0, rtol=1e-6) and var < 1:
+        cause = (f" W_{layer + 1} is still exactly orthogonal (scale 1): it was never rescaled "
+                 f"although |Var - 1| = {fmt(abs(var - 1))} >= tol. Test both sides, "
+                 "abs(var - 1) >= tol, not var - 1 >= tol.")
+    elif np.allclose(singular, 1.0, rtol=1e-6):
+        cause = (f" W_{layer + 1} ends exactly orthogonal (scale 1): its rescales cancelled out. "
+                 "Dividing W by Var makes the variance jump from v to 1/v and back; divide W "
+                 "by sqrt(Var), the standard deviation.")
+    elif layer > 0 and earlier_ok:
+        cause = (" The layers before it are right, so this one was probably rescaled using a "
+                 "forward pass through the *initial* (not yet rescaled) earlier layers. "
+                 "Rescale layer by layer: after layer l is calibrated, recompute its output and "
+                 "feed that to layer l + 1.")
+    else:
+        cause = (" Divide W_l by sqrt(Var(Z_l)), recompute Z_l, and repeat while "
+                 "|Var - 1| >= tol (at most max_iter times).")
+    fail(f"{what}: on the batch X, Var(Z_{layer + 1}) = Var(H_{layer} @ W_{layer + 1} + "
+         f"b_{layer + 1}) is {fmt(var)}; expected within {fmt(tol)} of 1.{cause}")
+
+
+def _expect_unit_variance(X, params, activation, tol, what):
+    zs = _forward(X, params, activation)
+    variances = [float(z.var()) for z in zs]
+    show_bars(f"Var(Z_l) on the batch, {activation} network", [f"Z_{i + 1}" for i in
+                                                                range(len(zs))], variances)
+    for layer, var in enumerate(variances):
+        # A float32 solution stops on its own rounding of Var: a little slack beyond tol.
+        if not abs(var - 1) < tol + 1e-5:
+            _explain_variance(X, params, activation, layer, tol, what)
+
+
+@pytest.mark.points(1)
+def test_structure(learner, rng):
+    """One (W, b) pair per layer, with the right shapes and zero biases"""
+    sizes = [12, 30, 20, 4]
+    X = _inputs(rng, 256, 12, _network(rng, 12))
+    params, what = _params(learner, X, sizes, "relu", rng)
+    for i, (_, b) in enumerate(params, start=1):
+        if np.any(b != 0):
+            fail(f"{what}: b_{i} has non-zero entries (largest {fmt(np.abs(b).max())}); LSUV "
+                 "starts every bias at zero and only rescales the weights")
+    with expect_raises("ValueError", f"lsuv_init(X, {sizes}, 'softplus', rng)"):
+        learner.lsuv_init(X, sizes, "softplus", rng)
+
+
+@pytest.mark.points(3)
+def test_unit_variance_relu(learner, rng):
+    """ReLU network: every layer's pre-activation has variance 1 on the batch"""
+    d = 20
+    X = _inputs(rng, 512, d, _network(rng, d))
+    sizes = [d, 64, 64, 32, 10]
+    params, what = _params(learner, X, sizes, "relu", rng, tol=1e-3)
+    _expect_unit_variance(X, params, "relu", 1e-3, what)
+
+
+@pytest.mark.points(2)
+def test_unit_variance_tanh(learner, rng):
+    """tanh and linear networks, default and tight tolerances"""
+    d = 16
+    X = _inputs(rng, 400, d, _network(rng, d))
+    for activation, sizes, kwargs in (("tanh", [d, 40, 40, 40, 5], {"tol": 1e-3}),
+                                      ("tanh", [d, 8, 50, 3], {}),
+                                      ("linear", [d, 30, 7], {"tol": 1e-3, "max_iter": 3})):
+        params, what = _params(learner, X, sizes, activation, rng, **kwargs)
+        _expect_unit_variance(X, params, activation, kwargs.get("tol", 0.1), what)
+
+
+@pytest.mark.points(2)
+def test_scaled_orthogonal(learner, rng):
+    """Each W_l is a rescaled orthogonal matrix"""
+    d = 24
+    X = _inputs(rng, 300, d, _network(rng, d))
+    sizes = [d, 48, 48, 10]
+    params, what = _params(learner, X, sizes, "relu", rng)
+    for i, (W, _) in enumerate(params, start=1):
+        s = np.linalg.svd(W, compute_uv=False)
+        spread = float(s.max() / s.min()) if s.min() > 0 else math.inf
+        if not spread < 1 + 1e-4:
+            fail(f"{what}: the singular values of W_{i} range from {fmt(s.min())} to "
+                 f"{fmt(s.max())}; LSUV starts from an orthogonal matrix and only multiplies it "
+                 "by a number, so they must all be equal. Start from orthogonal(fan_in, "
+                 "fan_out, rng) (QR of a Gaussian matrix), not from Gaussian weights, and "
+                 "rescale the whole matrix by one factor (not each column by its own).")
+
+
+@pytest.mark.points(1)
+def test_fresh_data(learner, rng):
+    """Fresh inputs from the same distribution also give variance close to 1"""
+    d = 20
+    mix = _network(rng, d)
+    X = _inputs(rng, 4000, d, mix)
+    sizes = [d, 64, 32, 8]
+    params, what = _params(learner, X, sizes, "relu", rng, tol=1e-3)
+    fresh = _inputs(rng, 2000, d, mix)
+    for layer, Z in enumerate(_forward(fresh, params, "relu")):
+        # One entry per fresh (independent) row, cycling through the units.
+        samples = Z[np.arange(Z.shape[0]), np.arange(Z.shape[0]) % Z.shape[1]]
+        batch = _forward(X, params, "relu")[layer]
+        centred = batch - batch.mean()
+        kurtosis = float(np.mean(centred**4) / np.mean(centred**2) ** 2)
+        expect_std(samples, 1.0, f"{what}, then Z_{layer + 1} on 2000 fresh inputs (one unit "
+                   "per input)", kurtosis=max(kurtosis, 3.0))
+
+
+@pytest.mark.points(1)
+def test_reproducible(learner, rng, seed):
+    """Same seed, same weights; only `rng` is used"""
+    X = _inputs(rng, 128, 10, _network(rng, 10))
+
+    def draw(r):
+        params = learner.lsuv_init(X, [10, 16, 3], "tanh", r)
+        return np.concatenate([np.ravel(np.asarray(W, dtype=float)) for W, _ in params])
+
+    expect_reproducible(learner, draw, "lsuv_init(X, [10, 16, 3], 'tanh', rng)", seed=seed)
