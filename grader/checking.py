@@ -11,7 +11,7 @@ from grader.errors import GraderError
 from grader.plugin import DEFAULT_SEED, Run
 from grader.project import Project
 from grader.results import ExerciseResult
-from grader.sandbox import Limits, Worker
+from grader.sandbox import Limits, Worker, shared_zygote
 from grader.submissions import submission_file
 
 
@@ -47,7 +47,10 @@ def check_cards(project: Project, cards: list[Card], submission: Path | None = N
         early = Worker(limits)
     results = []
     for index, (card, path) in enumerate(zip(cards, files, strict=True)):
-        run = Run(path, seed=seed, worker=early if index == 0 else None)
+        worker = early if index == 0 else None
+        if worker is None and path is not None:
+            worker = Worker(limits, shared_zygote())  # --all: fork, do not start Python again
+        run = Run(path, seed=seed, worker=worker)
         results += run_checks(card, project.checks_file(card), [run], limits)
     return results
 

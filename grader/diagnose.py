@@ -19,7 +19,7 @@ class Mistake:
     explanation: str  # e.g. "that is He's scale (for ReLU), not Xavier's"
 
     def describe(self) -> str:
-        return f"it matches {self.label} = {self.value:.4g}: {self.explanation}"
+        return f"It matches {self.label} = {self.value:.4g}: {self.explanation}"
 
 
 def diagnose(measured: float, mistakes: Iterable[Mistake], rel_tol: float) -> Mistake | None:

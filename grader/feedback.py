@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from grader.results import ERROR, FAILED, NOT_STARTED, PASSED, CheckResult, ExerciseResult, Figure
@@ -61,11 +63,15 @@ def _border(result: ExerciseResult) -> str:
 def _check_lines(check: CheckResult) -> list[RenderableType]:
     mark, style = MARKS.get(check.status, ("?", "magenta"))
     label = {NOT_STARTED: "  (not started)", ERROR: "  (your code raised)"}.get(check.status, "")
-    line = Text.assemble((f"  {mark} ", style), check.title, (label, style),
-                         (f"  {_points(check.points)}/{_points(check.max_points)}", "dim"))
-    lines: list[RenderableType] = [line]
+    row = Table.grid(expand=True, padding=(0, 1))
+    row.add_column(width=3, no_wrap=True)
+    row.add_column(ratio=1)
+    row.add_column(justify="right", no_wrap=True)
+    row.add_row(Text(f"  {mark}", style=style), Text.assemble(check.title, (label, style)),
+                Text(f"{_points(check.points)}/{_points(check.max_points)}", style="dim"))
+    lines: list[RenderableType] = [row]
     if check.message and check.status != NOT_STARTED:
-        lines.append(Text(_indent(check.message, 6), style=style))
+        lines.append(Padding(Text(check.message, style=style), (0, 0, 0, 6)))
     if check.learner_error and check.status == ERROR:
         frames = check.learner_error.get("frames") or []
         if frames:
@@ -106,11 +112,6 @@ def bars(figure: Figure, indent: int = 2) -> Text:
         text.append(f" {value:.3g}\n")
     text.rstrip()
     return text
-
-
-def _indent(message: str, spaces: int) -> str:
-    pad = " " * spaces
-    return "\n".join(pad + line for line in message.split("\n"))
 
 
 def _points(value: float) -> str:

@@ -18,6 +18,7 @@ import numpy as np
 
 from grader import wire
 from grader.sandbox import Limits, Worker, WorkerDied
+from grader.zygote import Zygote
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -82,6 +83,7 @@ class LearnerModule:
     limits: Limits = field(default_factory=Limits)
     timeout: float = DEFAULT_TIMEOUT
     worker: Worker | None = None
+    zygote: Zygote | None = None  # where replacement workers are forked from, if anywhere
     calls: list[CallInfo] = field(default_factory=list)
     load_output: str = ""
     _load_failure: Exception | None = None
@@ -130,7 +132,7 @@ class LearnerModule:
         if self.worker is None or not self.worker.alive():
             if self.worker is not None:
                 self.worker.stop()
-            self.worker = Worker(self.limits)
+            self.worker = Worker(self.limits, self.zygote)
         self._loaded = False
         try:
             reply = self.worker.request({"op": "load", "path": str(self.path)}, self.timeout)

@@ -20,7 +20,7 @@ import pytest
 from grader import expect
 from grader.learner import DEFAULT_TIMEOUT, LearnerError, LearnerModule, LearnerProblem
 from grader.results import ERROR, FAILED, NOT_STARTED, PASSED, SKIPPED, CheckResult
-from grader.sandbox import Limits, Worker
+from grader.sandbox import Limits, Worker, shared_zygote
 
 DEFAULT_SEED = 20240513
 
@@ -53,6 +53,7 @@ class GraderPlugin:
         self.on_result = on_result
         self.prepare = prepare  # called with a run's index before it starts (to pre-start workers)
         self.outcomes: list[RunOutcome] = []
+        self.zygote = shared_zygote() if len(runs) > 1 else None
         self.collect_errors: list[str] = []
         self.module: LearnerModule | None = None  # the current run's learner proxy
         self.run: Run | None = None
@@ -117,7 +118,8 @@ class GraderPlugin:
         # Trials of the same file (grader verify) share one worker; any other file gets its own.
         if self.module is None or self.module.path != run.path:
             self._close_learner()
-            self.module = LearnerModule(run.path, self.limits, worker=run.worker)
+            self.module = LearnerModule(run.path, self.limits, worker=run.worker,
+                                        zygote=self.zygote)
         elif run.worker is not None:
             run.worker.stop()
         for i, item in enumerate(items):

@@ -11,7 +11,7 @@ from grader.card import Card
 from grader.errors import GraderError
 from grader.plugin import GraderPlugin, Run, RunOutcome
 from grader.results import ExerciseResult
-from grader.sandbox import Limits, Worker
+from grader.sandbox import Limits, Worker, shared_zygote
 
 # Built-in pytest plugins the checks never use: not loading them saves start-up time.
 UNUSED_PLUGINS = ["cacheprovider", "stepwise", "terminal", "doctest", "junitxml", "pastebin",
@@ -53,7 +53,8 @@ def to_exercise(card: Card, outcome: RunOutcome) -> ExerciseResult:
 def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | None = None,
                on_result: Callable[[ExerciseResult], None] | None = None,
                prestart: bool = True) -> list[ExerciseResult]:
-    """Run `checks_file` once per run; results in the order of `runs`."""
+    """Run `checks_file` once per run; results in the order of `runs`. With several runs,
+    workers are forked from this process's zygote rather than started from scratch."""
     import pytest
 
     if not checks_file.is_file():
@@ -65,7 +66,7 @@ def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | 
         if (prestart and index < len(runs) and runs[index].path is not None
                 and runs[index].worker is None
                 and (index == 0 or runs[index].path != runs[index - 1].path)):
-            runs[index].worker = Worker(limits)
+            runs[index].worker = Worker(limits, shared_zygote() if len(runs) > 1 else None)
 
     prepare(0)
     results: list[ExerciseResult] = []

@@ -8,6 +8,7 @@ after a short grace; processes that escaped the group are found by a token in th
 
 from __future__ import annotations
 
+import atexit
 import os
 import select
 import shutil
@@ -23,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.zygote import TOKEN_VAR, ForkedProcess, Zygote
 
 FRAME = struct.Struct("<Q")
 MAX_REPLY = 512 * 1024 * 1024
 DEFAULT_MEMORY = 2 * 1024**3
 OUTPUT_FILE_LIMIT = 32 * 1024 * 1024
-TOKEN_VAR = "GRADER_WORKER_TOKEN"
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
@@ -52,6 +53,19 @@ class WorkerDied(Exception):
         self.kind = kind
 
 
+_zygotes: dict[int, Zygote] = {}
+
+
+def shared_zygote() -> Zygote:
+    """This process's fork server (see `grader.zygote`), started on first use and again if it
+    died; a process forked from this one gets its own."""
+    zygote = _zygotes.get(os.getpid())
+    if zygote is None or not zygote.alive():
+        zygote = _zygotes[os.getpid()] = Zygote(worker_env(""))
+        atexit.register(zygote.close)
+    return zygote
+
+
 def worker_env(token: str) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONBREAKPOINT"):
@@ -73,15 +87,30 @@ def worker_env(token: str) -> dict[str, str]:
 
 
 class Worker:
-    """One worker process and its two pipes."""
+    """One worker process and its two pipes: forked by `zygote` when given, else spawned."""
 
-    def __init__(self, limits: Limits | None = None):
+    def __init__(self, limits: Limits | None = None, zygote: Zygote | None = None):
         self.limits = limits or Limits()
         self.token = uuid.uuid4().hex
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
         self.output = open(self.scratch / "output.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc: subprocess.Popen | ForkedProcess
+        if zygote is not None and zygote.alive():
+            try:
+                self.proc = zygote.spawn([req_r, rep_w, self.output.fileno()], str(self.scratch),
+                                         self.token, self.limits.memory, self.limits.output)
+            except OSError:
+                self._spawn(req_r, rep_w)
+        else:
+            self._spawn(req_r, rep_w)
+        os.close(req_r)
+        os.close(rep_w)
+        self.ready = False
+        self.stopped = False
+
+    def _spawn(self, req_r: int, rep_w: int) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.worker", str(req_r), str(rep_w),
              str(self.limits.memory), str(self.limits.output)],
@@ -93,10 +122,6 @@ class Worker:
             pass_fds=(req_r, rep_w),
             start_new_session=True,
         )
-        os.close(req_r)
-        os.close(rep_w)
-        self.ready = False
-        self.stopped = False
 
     def wait_ready(self) -> None:
         if not self.ready:

@@ -325,3 +325,40 @@ def test_grader_ignores_sigpipe_free_output(deck):
     assert "[bold red]pwn[/]" in proc.stdout
     assert "\x1b[" not in proc.stdout
     assert signal.SIGPIPE  # the run above printed through a pipe without error
+
+
+def test_forked_workers_isolate_each_run(deck, tmp_path):
+    """Many runs in one session fork their workers from the zygote: each stays isolated."""
+    from grader.plugin import Run
+    from grader.runner import run_checks
+
+    pids = tmp_path / "pids"
+    sources = {
+        "good": GOOD,
+        "exit": "import sys\nsys.exit(0)\n",
+        "os_exit": GOOD + "import os\ndef echo(x):\n    os._exit(0)\n",
+        "loop": GOOD + "def echo(x):\n    while True:\n        pass\n",
+        "hog": GOOD + "import numpy as np\ndef echo(x):\n    return np.ones(10**11)\n",
+        "child": f"import subprocess\np = subprocess.Popen(['sleep', '300'])\n"
+                 f"open({str(pids)!r}, 'w').write(str(p.pid))\n" + GOOD,
+        "good_again": GOOD,
+    }
+    runs = []
+    for name, source in sources.items():
+        path = tmp_path / name / "01_probe.py"
+        path.parent.mkdir()
+        path.write_text(source)
+        runs.append(Run(path, label=name))
+    card = deck.card("01")
+    results = run_checks(card, deck.checks_file(card), runs, Limits(memory=256 * 1024**2))
+    verdict = {run.label: result for run, result in zip(runs, results, strict=True)}
+    assert verdict["good"].passed and verdict["good_again"].passed and verdict["child"].passed
+    assert "sys.exit(0)" in messages(verdict["exit"])
+    assert "exit code 0" in messages(verdict["os_exit"])
+    assert "stopped after 1 s" in messages(verdict["loop"])
+    assert "memory limit" in messages(verdict["hog"])
+    pid = int(pids.read_text())
+    deadline = time.time() + 3
+    while _alive(pid) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
