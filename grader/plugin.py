@@ -175,7 +175,13 @@ def _title(item: pytest.Item) -> str:
     first = doc.strip().split("\n", 1)[0].strip()
     title = first or item.name.removeprefix("test_").replace("_", " ")
     callspec = getattr(item, "callspec", None)
-    return f"{title} [{callspec.id}]" if callspec is not None else title
+    if callspec is None:
+        return title
+    try:  # a parametrized check may name its parameters in its title: "{question}: {topic}"
+        formatted = title.format(**callspec.params)
+    except (KeyError, IndexError, ValueError):
+        formatted = title
+    return formatted if formatted != title else f"{title} [{callspec.id}]"
 
 
 def _weight(item: pytest.Item) -> float:

@@ -114,54 +114,7 @@ def _check(learner, question):
 
 
 @pytest.mark.points(1)
-def test_q1(learner):
-    """q1: why random initialisation"""
-    _check(learner, "q1")
-
-
-@pytest.mark.points(1)
-def test_q2(learner):
-    """q2: all weights zero"""
-    _check(learner, "q2")
-
-
-@pytest.mark.points(1)
-def test_q3(learner):
-    """q3: zero weights in logistic regression"""
-    _check(learner, "q3")
-
-
-@pytest.mark.points(1)
-def test_q4(learner):
-    """q4: the same bias for every unit"""
-    _check(learner, "q4")
-
-
-@pytest.mark.points(1)
-def test_q5(learner):
-    """q5: why small weights"""
-    _check(learner, "q5")
-
-
-@pytest.mark.points(1)
-def test_q6(learner):
-    """q6: the same 0.01 in a deep network"""
-    _check(learner, "q6")
-
-
-@pytest.mark.points(1)
-def test_q7(learner):
-    """q7: a scheme with the wrong name"""
-    _check(learner, "q7")
-
-
-@pytest.mark.points(1)
-def test_q8(learner):
-    """q8: the 2 in He initialisation"""
-    _check(learner, "q8")
-
-
-@pytest.mark.points(1)
-def test_q9(learner):
-    """q9: vanishing and exploding"""
-    _check(learner, "q9")
+@pytest.mark.parametrize(("question", "topic"), [(q, QUIZ[q][1]) for q in QUIZ], ids=list(QUIZ))
+def test_question(learner, question, topic):
+    """{question}: {topic}"""
+    _check(learner, question)
