@@ -99,7 +99,7 @@ def scale_mistakes(fan_in: int, fan_out: int, gain: float = 1.0,
     out += [
         Mistake(formula, values[key], f"that is {what}, not {right_what} {g}{right_formula}")
         for key, formula, what in SCALES
-        if key in ("unit", "small")
+        if key in ("unit", "small") and key != correct
     ]
     if gain != 1:
         out += [

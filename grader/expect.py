@@ -103,7 +103,9 @@ def expect_close(actual: Any, expected: Any, what: str, rtol: float = 1e-6,
 
 def expect_equal(actual: Any, expected: Any, what: str) -> None:
     """Exact equality, for ints, strings, bools and keys."""
-    same = type(actual) is type(expected) or (_is_number(actual) and _is_number(expected))
+    # An int expected must come back an int (21, not 21.0); a float expected takes any number.
+    same = type(actual) is type(expected) or (isinstance(expected, float)
+                                              and _is_number(actual))
     if not same or actual != expected:
         shown = repr(actual) if same or _is_number(actual) else describe(actual)
         fail(f"{what} returned {shown}; expected {expected!r}")
@@ -119,8 +121,8 @@ def expect_raises(type_name: str, what: str) -> Iterator[None]:
             return
         if error.not_started:
             raise
-        fail(f"{what} raised {error.type_name}: {error.message}; expected {type_name}")
-    fail(f"{what} raised nothing; expected it to raise {type_name}")
+        fail(f"{what} raised {error.type_name}: {error.message}; expected {type_name}.")
+    fail(f"{what} raised nothing; expected it to raise {type_name}.")
 
 
 # ---- statistics ---------------------------------------------------------------------------------
@@ -217,8 +219,8 @@ def expect_normal(samples: Any, std: float, what: str, mean: float = 0.0,
                   mistakes: Iterable[Mistake] = (), formula: str = "") -> None:
     """Mean, std and a bell shape, each at the statistical tolerance."""
     mistakes = list(mistakes)
+    expect_std(samples, std, what, 3.0, mistakes, formula)  # first: a wrong scale gets named
     expect_mean(samples, mean, std, what)
-    expect_std(samples, std, what, 3.0, mistakes, formula)
     expect_distribution(samples, normal_cdf(mean, std), what,
                         f"a normal distribution N({fmt(mean)}, {fmt(std)}²)")
 

@@ -140,9 +140,13 @@ def test_unknown_name(learner, rng):
             with expect_raises("ValueError", what):
                 learner.activation(Z, name)
         except AssertionError as failure:
-            fail(f"{failure}. A misspelt name must fail loudly: silently returning z (or "
-                 "anything else) would turn a typo such as 'sigmod' into a linear layer. "
-                 "End the chain of name tests with `raise ValueError(...)`.")
+            if "raised nothing" in str(failure):
+                fail(f"{failure}. A misspelt name must fail loudly: silently returning z (or "
+                     "anything else) would turn a typo such as 'sigmod' into a linear layer. "
+                     "End the chain of name tests with `raise ValueError(...)`.")
+            fail(f"{failure}. Check the name yourself and raise ValueError, the exception "
+                 "Python uses for an argument of the right type but a bad value (a failed "
+                 "dict lookup raises KeyError instead).")
 
 
 @pytest.mark.points(2)
