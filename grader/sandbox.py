@@ -133,8 +133,7 @@ class Worker:
         self.wait_ready()
         payload = wire.encode(message)
         try:
-            os.write(self.req_w, FRAME.pack(len(payload)))
-            view = memoryview(payload)
+            view = memoryview(FRAME.pack(len(payload)) + payload)
             while view:
                 view = view[os.write(self.req_w, view):]
         except (BrokenPipeError, OSError):

@@ -1,14 +1,14 @@
 """Plain data across the process boundary, without pickle.
 
-A message is a JSON document plus raw `.npy` blobs. Only these cross: numpy arrays of bool or
-numeric dtype (decoded with `allow_pickle=False`, always a base `ndarray`), Python numbers, strings,
+A message is a JSON document plus raw array bytes. Only these cross: numpy arrays of bool or
+numeric dtype (rebuilt with `np.frombuffer` from a validated dtype and shape, never unpickled,
+always a base `ndarray`), Python numbers, strings,
 None, lists, tuples and dicts of these, and `numpy.random.Generator` *arguments* (their bit
 generator's state). Anything else is refused with a description a learner can act on.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import struct
@@ -82,10 +82,8 @@ def _to_json(value: Any, blobs: list[bytes], depth: int) -> Any:
     if type(value) is np.ndarray:
         if value.dtype.kind not in NUMERIC_KINDS:
             raise Unsupported(f"a numpy array of dtype {value.dtype} (only numbers and bools)")
-        buffer = io.BytesIO()
-        np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
-        blobs.append(buffer.getvalue())
-        return {"$nd": len(blobs) - 1}
+        blobs.append(np.ascontiguousarray(value).tobytes())
+        return {"$nd": [len(blobs) - 1, value.dtype.str, list(value.shape)]}
     if isinstance(value, np.random.Generator):
         bitgen = value.bit_generator
         return {"$rng": {"name": type(bitgen).__name__, "state": _state_json(bitgen.state)}}
@@ -135,6 +133,20 @@ def set_generator_state(rng: np.random.Generator, state: Any) -> None:
     rng.bit_generator.state = _state_py(state)
 
 
+def _array(body: Any, blobs: list[bytes]) -> np.ndarray:
+    """Raw bytes plus a dtype string and a shape: only plain numeric dtypes are accepted, so no
+    object (and no pickle) can ever be made from the data."""
+    index, dtype_str, shape = body
+    dtype = np.dtype(str(dtype_str))
+    if dtype.kind not in NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:
+        raise ValueError("array of a forbidden dtype")
+    shape = tuple(int(n) for n in shape)
+    data = blobs[int(index)]
+    if len(data) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+        raise ValueError("array data of the wrong size")
+    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+
+
 def _from_json(doc: Any, blobs: list[bytes], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise ValueError("data nested too deeply")
@@ -146,10 +158,7 @@ def _from_json(doc: Any, blobs: list[bytes], depth: int) -> Any:
         raise ValueError("malformed message")
     (tag, body), = doc.items()
     if tag == "$nd":
-        array = np.load(io.BytesIO(blobs[body]), allow_pickle=False)
-        if type(array) is not np.ndarray or array.dtype.kind not in NUMERIC_KINDS:
-            raise ValueError("array of a forbidden dtype")
-        return array
+        return _array(body, blobs)
     if tag == "$float":
         if body not in ("nan", "inf", "-inf"):
             raise ValueError("malformed float")

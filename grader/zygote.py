@@ -19,6 +19,21 @@ from typing import Any
 TOKEN_VAR = "GRADER_WORKER_TOKEN"
 
 
+def _running(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie waiting to be reaped."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return True
+
+
 class ForkedProcess:
     """A worker forked by the zygote, with the part of `subprocess.Popen` the sandbox uses."""
 
@@ -28,7 +43,8 @@ class ForkedProcess:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        if self.returncode is None:
+        # Ask the zygote (which reaps it) only once the process looks gone from here.
+        if self.returncode is None and not _running(self.pid):
             self.returncode = self.zygote.exit_code(self.pid, 0.0)
         return self.returncode
 
