@@ -36,7 +36,8 @@ def build_class(folder: Path, students: int, seed: int = 7) -> None:
         student = folder / f"student{i:03d}"
         student.mkdir(parents=True)
         for module, sources in choices.items():
-            (student / f"{module}.py").write_text(rng.choice(sources))
+            # A line of their own makes every file distinct, as real submissions are.
+            (student / f"{module}.py").write_text(f"# {student.name}\n{rng.choice(sources)}")
 
 
 def timed(command: list[str]) -> float:

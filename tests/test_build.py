@@ -566,3 +566,24 @@ def test_new_rejects_a_bad_name(tmp_path: Path):
     assert "NN-slug.md" in message
     assert list((root / "cards").iterdir()) == []
     assert list((root / "checks").iterdir()) == []
+
+
+def test_the_documented_example_card_builds_and_its_stub_fails(tmp_path: Path):
+    """docs/cards.md's complete example is a working card, not just prose."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "cards.md").read_text()
+    example = doc.split("## A complete example", 1)[1].split("````markdown\n", 1)[1]
+    example = example.split("\n````", 1)[0] + "\n"
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "01-mean-square.md").write_text(example)
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_01_mean_square.py").write_text(
+        "import numpy as np\n\nfrom grader.expect import expect_close\n\n\n"
+        "def test_mean_square(learner, rng):\n"
+        '    """mean_square is the mean of the squares"""\n'
+        "    x = rng.normal(size=50)\n"
+        '    expect_close(learner.mean_square(x), float(np.mean(x**2)), "mean_square(x)")\n')
+    assert grader(tmp_path, "build").returncode == 0
+    stub = (tmp_path / "exercises" / "01_mean_square.py").read_text()
+    assert 'raise NotImplementedError("your code here")' in stub
+    assert grader(tmp_path, "check", "01").returncode == 1
+    assert grader(tmp_path, "check", "01", "--solution").returncode == 0

@@ -103,3 +103,20 @@ def test_bad_shard_is_a_usage_error(klass, tmp_path):
     deck, subs = klass
     result = grader(deck, "grade", str(subs), "--out", str(tmp_path), "--shard", "3/2")
     assert result.returncode == 2 and "--shard" in result.stderr
+
+
+def test_private_checks_folder_replaces_the_shipped_checks(klass, tmp_path):
+    deck, subs = klass
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "test_03_xavier.py").write_text(
+        "def test_secret(learner, rng):\n"
+        '    """a hidden check the students never saw"""\n'
+        "    assert learner.xavier_normal(2, 2, rng).shape == (2, 2), 'wrong shape'\n")
+    out = tmp_path / "out"
+    result = grader(deck, "grade", str(subs), "--out", str(out), "--checks", str(private))
+    assert result.returncode == 0, result.stderr
+    ada = json.loads((out / "ada.json").read_text())
+    titles = [c["title"] for c in ada["exercises"][0]["checks"]]
+    assert titles == ["a hidden check the students never saw"]
+    assert ada["score"] == ada["max_score"] == 10
