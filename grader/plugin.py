@@ -52,7 +52,6 @@ class GraderPlugin:
         self.limits = limits
         self.on_result = on_result
         self.prepare = prepare  # called with a run's index before it starts (to pre-start workers)
-        self.outcomes: list[RunOutcome] = []
         self.zygote = shared_zygote() if len(runs) > 1 else None
         self.collect_errors: list[str] = []
         self.module: LearnerModule | None = None  # the current run's learner proxy
@@ -100,7 +99,6 @@ class GraderPlugin:
                 if self.prepare is not None:
                     self.prepare(index + 1)
                 outcome = self._run_one(session, run)
-                self.outcomes.append(outcome)
                 if self.on_result is not None:
                     self.on_result(outcome)
         finally:

@@ -218,14 +218,6 @@ class Worker:
         self.output.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def raw_output(self, limit: int = 4096) -> str:
-        """What the learner's code wrote straight to file descriptors 1 and 2."""
-        try:
-            with open(self.scratch / "output.log", "rb") as handle:
-                return handle.read(limit).decode("utf-8", "replace")
-        except OSError:
-            return ""
-
 
 def explain_exit(code: int | None, limits: Limits) -> tuple[str, str]:
     if code is None:
