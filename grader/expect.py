@@ -280,6 +280,15 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def expect_fresh_draws(learner: LearnerModule, name: str, fan_in: int, fan_out: int,
+                       rng: np.random.Generator) -> None:
+    """`name(fan_in, fan_out, rng)` returns a matrix whose rows and columns are all distinct."""
+    what = f"{name}({fan_in}, {fan_out}, rng)"
+    W = expect_array(learner.call(name, fan_in, fan_out, rng), what, shape=(fan_in, fan_out))
+    expect_distinct(W, what, axis=0)
+    expect_distinct(W, what, axis=1)
+
+
 def expect_distinct(array: np.ndarray, what: str, axis: int = 0) -> None:
     """No two rows (axis=0) or columns (axis=1) are equal: every entry is a fresh draw."""
     lines = np.asarray(array) if axis == 0 else np.asarray(array).T

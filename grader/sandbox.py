@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.procs import live_pids, stat_fields
 from grader.zygote import TOKEN_VAR, ForkedProcess, Zygote
 
 FRAME = struct.Struct("<Q")
@@ -265,17 +266,11 @@ def _group_alive(pgid: int) -> bool:
     except PermissionError:
         return True
     # A zombie leader keeps the group "alive" until it is reaped; look for live members.
-    proc = Path("/proc")
-    if not proc.is_dir():
+    if not Path("/proc").is_dir():
         return True
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
+    for pid in live_pids():
+        fields = stat_fields(pid)
+        if fields is not None and int(fields[2]) == pgid and fields[0] != "Z":
             return True
     return False
 

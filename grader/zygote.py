@@ -16,6 +16,8 @@ import sys
 import time
 from typing import Any
 
+from grader.procs import stat_fields
+
 TOKEN_VAR = "GRADER_WORKER_TOKEN"
 
 
@@ -27,11 +29,8 @@ def _running(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except OSError:
-        return True
+    fields = stat_fields(pid)
+    return fields is None or fields[0] != "Z"
 
 
 class ForkedProcess:
