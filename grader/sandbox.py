@@ -9,6 +9,7 @@ after a short grace; processes that escaped the group are found by a token in th
 from __future__ import annotations
 
 import atexit
+import fcntl
 import os
 import select
 import shutil
@@ -29,6 +30,7 @@ from grader.zygote import TOKEN_VAR, ForkedProcess, Zygote
 
 FRAME = struct.Struct("<Q")
 MAX_REPLY = 512 * 1024 * 1024
+PIPE_SIZE = 1024 * 1024
 DEFAULT_MEMORY = 2 * 1024**3
 OUTPUT_FILE_LIMIT = 32 * 1024 * 1024
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
@@ -96,6 +98,8 @@ class Worker:
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
+        for fd in (self.req_w, rep_w):
+            _widen(fd)
         self.output = open(self.scratch / "output.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc: subprocess.Popen | ForkedProcess
         if zygote is not None and zygote.alive():
@@ -218,6 +222,16 @@ class Worker:
                 pass
         self.output.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _widen(fd: int) -> None:
+    """Ask Linux for a 1 MiB pipe buffer: arrays cross in far fewer wake-ups than with 64 KiB."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setsize is not None:
+        try:
+            fcntl.fcntl(fd, setsize, PIPE_SIZE)
+        except OSError:
+            pass  # above /proc/sys/fs/pipe-max-size: keep the default
 
 
 def explain_exit(code: int | None, limits: Limits) -> tuple[str, str]:
