@@ -28,15 +28,16 @@ def exercise_view(result: ExerciseResult, solution_path: str = "",
                   hint_available: bool = True) -> RenderableType:
     parts: list[RenderableType] = []
     if result.problem:
-        parts.append(Text(f"  ✗ {result.problem}", style="red"))
+        parts.append(Text(f"  ✗ {result.problem}", style="bold red"))
     if result.load_output:
         parts.append(_block("Your file printed while being imported:", result.load_output))
     if result.not_started:
         parts.append(Text(f"  ○ not started: open {_shown_path(result.file)} and replace each "
                           "`raise NotImplementedError` with your code", style="yellow"))
     else:
+        shown: set[str] = set()
         for check in result.checks:
-            parts.extend(_check_lines(check))
+            parts.extend(_check_lines(check, shown, result.problem))
     parts.append(Text(""))
     parts.append(_score_line(result))
     parts.append(_next_step(result, solution_path, hint_available))
@@ -60,7 +61,9 @@ def _border(result: ExerciseResult) -> str:
     return "yellow" if result.not_started else "red"
 
 
-def _check_lines(check: CheckResult) -> list[RenderableType]:
+def _check_lines(check: CheckResult, shown: set[str], problem: str) -> list[RenderableType]:
+    """A check's row, then its message and traceback unless the exercise's problem line or an
+    earlier row said the same."""
     mark, style = MARKS.get(check.status, ("?", "magenta"))
     label = {NOT_STARTED: "  (not started)", ERROR: "  (your code raised)"}.get(check.status, "")
     row = Table.grid(expand=True, padding=(0, 1))
@@ -70,7 +73,16 @@ def _check_lines(check: CheckResult) -> list[RenderableType]:
     row.add_row(Text(f"  {mark}", style=style), Text.assemble(check.title, (label, style)),
                 Text(f"{_points(check.points)}/{_points(check.max_points)}", style="dim"))
     lines: list[RenderableType] = [row]
-    if check.message and check.status != NOT_STARTED:
+    if check.status == NOT_STARTED:
+        return lines
+    signature = check.message + repr((check.learner_error or {}).get("frames"))
+    if check.message and problem and check.message in problem:
+        return lines  # the problem at the top says it already
+    if signature in shown:
+        lines.append(Padding(Text("the same as above", style="dim"), (0, 0, 0, 6)))
+        return lines
+    shown.add(signature)
+    if check.message:
         lines.append(Padding(Text(check.message, style=style), (0, 0, 0, 6)))
     if check.learner_error and check.status == ERROR:
         frames = check.learner_error.get("frames") or []

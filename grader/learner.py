@@ -118,6 +118,18 @@ class LearnerModule:
     def has(self, name: str) -> bool:
         return bool(self._request("has", name, (), {}, return_inputs=False))
 
+    @property
+    def load_problem(self) -> str:
+        """Why the learner's file could not be imported ("" when it could)."""
+        failure = self._load_failure
+        if failure is None:
+            return ""
+        if isinstance(failure, LearnerError):
+            where = f"\n      {failure.line} | {failure.text}" if failure.line and failure.text \
+                else ""
+            return f"your file could not be imported: {failure.summary()}{where}"
+        return str(failure)
+
     def close(self) -> None:
         if self.worker is not None:
             self.worker.stop()

@@ -41,6 +41,7 @@ class RunOutcome:
     run: Run
     checks: list[CheckResult] = field(default_factory=list)
     load_output: str = ""
+    load_problem: str = ""
     seconds: float = 0.0
 
 
@@ -124,6 +125,7 @@ class GraderPlugin:
             nextitem = items[i + 1] if i + 1 < len(items) else None
             outcome.checks.append(self._run_item(item, nextitem))
         outcome.load_output = self.module.load_output
+        outcome.load_problem = self.module.load_problem
         outcome.seconds = time.perf_counter() - started
         return outcome
 

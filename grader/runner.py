@@ -48,6 +48,8 @@ def to_exercise(card: Card, outcome: RunOutcome) -> ExerciseResult:
     )
     if outcome.run.path is None:
         result.problem = outcome.run.missing
+    elif outcome.load_problem:
+        result.problem = outcome.load_problem
     result.scale(card.points)
     return result
 
