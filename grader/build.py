@@ -23,7 +23,7 @@ def render_exercise(card: Card) -> str:
     header = [
         f"Exercise {card.number} · {card.title}",
         "",
-        *card.question.strip().split("\n"),
+        *card.statement().split("\n"),
         "",
         f"Check your work with `grader check {card.number}`; "
         f"ask for a hint with `grader hint {card.number}`.",

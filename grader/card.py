@@ -30,6 +30,14 @@ class Card:
     solution: str
     stub: str
     extra: dict = field(default_factory=dict, repr=False)
+    more_questions: list[tuple[str, str]] = field(default_factory=list)  # (title, body) after
+    # the first: a quiz card asks several; the learner sees them all without the answers
+
+    def statement(self) -> str:
+        """Every question of the card as Markdown, answers left out."""
+        parts = [self.question.strip()]
+        parts += [f"**{title}**\n\n{body.strip()}" for title, body in self.more_questions]
+        return "\n\n".join(parts)
 
     @property
     def module(self) -> str:
@@ -117,6 +125,7 @@ def card_from_note(note: Note, number: str, slug: str) -> Card:
         points=float(points) if points is not None else None,
         question=question.body,
         hints=[_hint_text(h) for h in note.hints],
+        more_questions=[(q.title, q.body) for q, _ in note.qa[1:]],
         explanation=_without_block(answer, block) if answer else "",
         solution=solution,
         stub=stub,

@@ -113,7 +113,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     project = _project(args)
     card = project.card(args.exercise)
-    parts = [f"# {card.number} · {card.title}", card.question]
+    parts = [f"# {card.number} · {card.title}", card.statement()]
     for i, hint in enumerate(card.hints, 1):
         parts.append(f"### Hint {i}\n\n{hint}")
     if args.solution:
@@ -294,7 +294,7 @@ def cmd_next(args: argparse.Namespace) -> int:
     for card in project.cards:
         if not progress.state(card).done:
             path = project.exercise_file(card).relative_to(project.root)
-            _render_markdown(f"# {card.number} · {card.title}\n\n{card.question}\n\n"
+            _render_markdown(f"# {card.number} · {card.title}\n\n{card.statement()}\n\n"
                              f"Edit `{path}`, then run `grader check {card.number}` "
                              "(or `grader watch`).")
             return 0
