@@ -125,8 +125,8 @@
 
 """Initialisation concepts: a quiz.
 
-Read each question in the comments above. Set its entry to the letter of the one right option, as a
-string ("a", "b", "c" or "d"). Leave None for a question you have not answered yet.
+Read each question in the comments above. Set its entry to the letter of the one right
+option, as a string ("a", "b", "c" or "d"). Leave None for a question you have not answered yet.
 """
 
 ANSWERS = {
