@@ -40,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("name", help="NN-slug, e.g. 13-dropout")
 
     c = sub.add_parser("check", help="run the hidden checks on your code")
-    c.add_argument("exercises", nargs="*", help="numbers or slugs (e.g. 03, 3, xavier)")
+    c.add_argument("exercises", nargs="*", help="numbers or slugs (e.g. 03, 3, xavier); none: "
+                   "the first exercise not done yet")
     c.add_argument("--all", action="store_true", help="every exercise")
     c.add_argument("--submission", type=Path, help="a file, or a folder laid out like exercises/")
     c.add_argument("--solution", action="store_true", help="check the reference solutions")

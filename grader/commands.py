@@ -20,12 +20,23 @@ def _project(args: argparse.Namespace) -> Project:
     return find_project(checks=checks.resolve() if checks else None)
 
 
-def _cards(project: Project, names: list[str], every: bool):
-    if every or not names:
-        if not every and not names:
-            raise GraderError("name an exercise (e.g. `grader check 03`) or use --all")
+def _cards(project: Project, names: list[str], every: bool, own_files: bool):
+    """The exercises named, every one with --all, or else (for the learner's own files) the
+    first one not done yet."""
+    if every:
         return project.cards
-    return [project.card(name) for name in names]
+    if names:
+        return [project.card(name) for name in names]
+    if own_files:
+        from grader.progress import Progress
+
+        progress = Progress.load(project)
+        pending = [c for c in project.cards if not progress.state(c).done]
+        if pending:
+            err().print(f"checking {pending[0].number} {pending[0].slug}, the first exercise "
+                        "not done yet", markup=False)
+            return pending[:1]
+    raise GraderError("name an exercise (e.g. `grader check 03`) or use --all")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -204,7 +215,8 @@ def _check(args: argparse.Namespace, early) -> int:
     from grader.plugin import DEFAULT_SEED
 
     project = _project(args)
-    cards = _cards(project, args.exercises, args.all)
+    own_files = args.submission is None and not args.solution
+    cards = _cards(project, args.exercises, args.all, own_files)
     seed = DEFAULT_SEED if args.seed is None else args.seed
     results = check_cards(project, cards, args.submission, args.solution, seed, early=early)
     if args.format == "text":
