@@ -160,3 +160,12 @@ def test_watch_in_a_real_terminal(deck):
                               capture_output=True).returncode != 0, "watch did not quit on q"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_check_without_a_name_takes_the_first_exercise_not_done(deck):
+    solve(deck, "01")
+    assert grader(deck, "check", "01").returncode == 0
+    result = grader(deck, "check")
+    assert result.returncode == 1
+    assert "checking 02 symmetry, the first exercise not done yet" in result.stderr
+    assert "Exercise 02" in result.stdout
