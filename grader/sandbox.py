@@ -59,12 +59,16 @@ class WorkerDied(Exception):
 _zygotes: dict[int, Zygote] = {}
 
 
-def shared_zygote() -> Zygote:
+def shared_zygote() -> Zygote | None:
     """This process's fork server (see `grader.zygote`), started on first use and again if it
-    died; a process forked from this one gets its own."""
+    died; a process forked from this one gets its own. None where it cannot run (no
+    SOCK_SEQPACKET, as on macOS): workers are then started from scratch."""
     zygote = _zygotes.get(os.getpid())
     if zygote is None or not zygote.alive():
-        zygote = _zygotes[os.getpid()] = Zygote(worker_env(""))
+        try:
+            zygote = _zygotes[os.getpid()] = Zygote(worker_env(""))
+        except (OSError, AttributeError):
+            return None
         atexit.register(zygote.close)
     return zygote
 

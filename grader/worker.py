@@ -227,11 +227,18 @@ def _same_state(a: tuple[Any, Any], b: tuple[Any, Any], np: Any) -> bool:
 
 
 def set_limits(memory_bytes: int, output_bytes: int) -> None:
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    """No core files, the memory cap, the output-file cap. A limit the system does not support
+    (macOS has no RLIMIT_AS) is skipped rather than stopping the worker."""
+    limits = [(resource.RLIMIT_CORE, 0)]
     if memory_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        limits.append((resource.RLIMIT_AS, memory_bytes))
     if output_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (output_bytes, output_bytes))
+        limits.append((resource.RLIMIT_FSIZE, output_bytes))
+    for kind, value in limits:
+        try:
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):
+            pass
 
 
 def main(argv: list[str] | None = None) -> None:
