@@ -188,7 +188,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         if card.number == number:
             raise GraderError(f"exercise number {number} is taken by {card.path.name}", path)
     title = slug.replace("-", " ").capitalize()
-    checks = project.checks_dir / f"test_{number}_{slug.replace('-', '_')}.py"
+    checks = project.own_checks_dir / f"test_{number}_{slug.replace('-', '_')}.py"
     files = {path: TEMPLATE.format(title=title)}
     if not checks.exists():
         files[checks] = CHECKS_TEMPLATE.format(number=number, title=title)

@@ -11,6 +11,7 @@ from grader.card import Card, load_card, parse_card_name
 from grader.errors import GraderError
 
 PACKAGE_CHECKS = Path(__file__).resolve().parent / "checks"
+SHIPPED_ROOT = Path(__file__).resolve().parent.parent  # the repository this package lives in
 
 
 @dataclass
@@ -81,6 +82,14 @@ class Project:
     def solution_file(self, card: Card) -> Path:
         return self.solutions_dir / f"{card.module}.py"
 
+    @property
+    def own_checks_dir(self) -> Path:
+        """Where new checks for this deck belong: never inside an installed package, unless this
+        deck is the one the package ships with."""
+        if self.checks_dir == PACKAGE_CHECKS and self.root != SHIPPED_ROOT:
+            return self.root / "checks"
+        return self.checks_dir
+
     def checks_file(self, card: Card) -> Path:
         return self.checks_dir / f"test_{card.module}.py"
 
@@ -98,9 +107,8 @@ def find_project(start: Path | None = None, checks: Path | None = None) -> Proje
     for folder in (here, *here.parents):
         if (folder / "cards").is_dir():
             return Project(folder, checks)
-    shipped = Path(__file__).resolve().parent.parent
-    if (shipped / "cards").is_dir():
-        return Project(shipped, checks)
+    if (SHIPPED_ROOT / "cards").is_dir():
+        return Project(SHIPPED_ROOT, checks)
     raise GraderError(
         f"no deck here: {here} has no cards/ folder above it. Run grader inside a deck "
         "or set GRADER_ROOT"

@@ -536,7 +536,7 @@ def test_empty_deck_is_an_error(tmp_path: Path):
 def test_new_card_builds_and_its_stub_fails_its_solution_passes(tmp_path: Path):
     root = tmp_path / "deck"
     (root / "cards").mkdir(parents=True)
-    (root / "checks").mkdir()  # the deck's own checks: `new` must not write into the package
+    # No checks/ folder yet: `new` creates the deck's own, never writing into the package.
     result = grader(root, "new", "07-demo")
     assert result.returncode == 0, result.stderr
     assert (root / "cards" / "07-demo.md").is_file()
