@@ -280,6 +280,16 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def pooled_draws(learner: LearnerModule, name: str, fan_in: int, fan_out: int,
+                 rng: np.random.Generator, draws: int, **kwargs: Any) -> np.ndarray:
+    """`draws` calls of `name(fan_in, fan_out, rng)` in one round trip, each checked for type and
+    shape, pooled into one sample: how small layers reach a sample size worth testing."""
+    what = f"{name}({fan_in}, {fan_out}, rng)"
+    out = [expect_array(w, what, shape=(fan_in, fan_out))
+           for w in learner.repeat(draws, name, fan_in, fan_out, rng, **kwargs)]
+    return np.concatenate([w.ravel() for w in out])
+
+
 def expect_fresh_draws(learner: LearnerModule, name: str, fan_in: int, fan_out: int,
                        rng: np.random.Generator) -> None:
     """`name(fan_in, fan_out, rng)` returns a matrix whose rows and columns are all distinct."""

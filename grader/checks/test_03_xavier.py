@@ -2,7 +2,6 @@
 
 import math
 
-import numpy as np
 import pytest
 
 from grader.diagnose import scale_mistakes
@@ -12,6 +11,7 @@ from grader.expect import (
     expect_normal,
     expect_reproducible,
     expect_uniform,
+    pooled_draws,
 )
 
 SHAPES = [(3, 4), (1, 1), (120, 250), (64, 2)]
@@ -23,14 +23,6 @@ def normal_std(fan_in, fan_out, gain=1.0):
 
 def uniform_bound(fan_in, fan_out, gain=1.0):
     return gain * math.sqrt(6 / (fan_in + fan_out))
-
-
-def pooled(learner, name, fan_in, fan_out, rng, draws, **kwargs):
-    """Many draws of a small layer, checked for shape one by one, pooled for statistics."""
-    what = f"{name}({fan_in}, {fan_out}, rng)"
-    draws = learner.repeat(draws, name, fan_in, fan_out, rng, **kwargs)
-    out = [expect_array(w, what, shape=(fan_in, fan_out)) for w in draws]
-    return np.concatenate([w.ravel() for w in out])
 
 
 @pytest.mark.points(1)
@@ -52,7 +44,7 @@ def test_normal_scale(learner, rng):
         expect_normal(W, normal_std(fan_in, fan_out), what,
                       mistakes=scale_mistakes(fan_in, fan_out, correct="xavier_normal"),
                       formula="sqrt(2/(fan_in+fan_out))")
-    small = pooled(learner, "xavier_normal", 3, 5, rng, draws=400)
+    small = pooled_draws(learner, "xavier_normal", 3, 5, rng, draws=400)
     expect_normal(small, normal_std(3, 5), "xavier_normal(3, 5, rng), 400 draws pooled",
                   mistakes=scale_mistakes(3, 5, correct="xavier_normal"),
                   formula="sqrt(2/(fan_in+fan_out))")
@@ -79,7 +71,7 @@ def test_uniform_bounds(learner, rng):
         expect_uniform(W, uniform_bound(fan_in, fan_out), what,
                        mistakes=scale_mistakes(fan_in, fan_out, correct="xavier_uniform"),
                        formula="sqrt(6/(fan_in+fan_out))")
-    small = pooled(learner, "xavier_uniform", 2, 3, rng, draws=500)
+    small = pooled_draws(learner, "xavier_uniform", 2, 3, rng, draws=500)
     expect_uniform(small, uniform_bound(2, 3), "xavier_uniform(2, 3, rng), 500 draws pooled",
                    mistakes=scale_mistakes(2, 3, correct="xavier_uniform"),
                    formula="sqrt(6/(fan_in+fan_out))")

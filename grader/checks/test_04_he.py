@@ -17,6 +17,7 @@ from grader.expect import (
     fail,
     fmt,
     mean_tolerance,
+    pooled_draws,
     show_bars,
 )
 
@@ -34,16 +35,6 @@ def normal_std(fan_in):
 
 def uniform_bound(fan_in):
     return math.sqrt(6 / fan_in)
-
-
-def pooled(learner, name, fan_in, fan_out, rng, draws):
-    """Many draws of a small layer, checked for shape one by one, pooled for statistics."""
-    out = []
-    for _ in range(draws):
-        what = f"{name}({fan_in}, {fan_out}, rng)"
-        out.append(expect_array(getattr(learner, name)(fan_in, fan_out, rng), what,
-                                shape=(fan_in, fan_out)))
-    return np.concatenate([w.ravel() for w in out])
 
 
 def check_normal(W, fan_in, fan_out, what):
@@ -93,7 +84,7 @@ def test_normal_scale(learner, rng):
         W = expect_array(learner.he_normal(fan_in, fan_out, rng), what, shape=(fan_in, fan_out))
         check_normal(W, fan_in, fan_out, what)
     fan_in, fan_out = SMALL
-    small = pooled(learner, "he_normal", fan_in, fan_out, rng, draws=POOL)
+    small = pooled_draws(learner, "he_normal", fan_in, fan_out, rng, draws=POOL)
     check_normal(small, fan_in, fan_out, f"he_normal({fan_in}, {fan_out}, rng), {POOL} draws "
                                          "pooled")
 
@@ -108,7 +99,7 @@ def test_uniform_bounds(learner, rng):
                        mistakes=scale_mistakes(fan_in, fan_out, correct="he_uniform"),
                        formula="sqrt(6/fan_in)")
     fan_in, fan_out = SMALL
-    small = pooled(learner, "he_uniform", fan_in, fan_out, rng, draws=POOL)
+    small = pooled_draws(learner, "he_uniform", fan_in, fan_out, rng, draws=POOL)
     expect_uniform(small, uniform_bound(fan_in),
                    f"he_uniform({fan_in}, {fan_out}, rng), {POOL} draws pooled",
                    mistakes=scale_mistakes(fan_in, fan_out, correct="he_uniform"),

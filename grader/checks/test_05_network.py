@@ -41,8 +41,12 @@ EQUAL = ([64, 64, 64, 64, 10], ["relu", "tanh", "relu", "linear"])
 
 
 def call(learner, sizes, activations, rng):
+    return as_params(learner.initialize_parameters(list(sizes), list(activations), rng), sizes,
+                     activations)
+
+
+def as_params(params, sizes, activations):
     what = f"initialize_parameters({sizes}, {activations}, rng)"
-    params = learner.initialize_parameters(list(sizes), list(activations), rng)
     if not isinstance(params, dict):
         fail(f"{what} returned {describe(params)}; expected a dict with keys 'W1', 'b1', ..., "
              f"'W{len(activations)}', 'b{len(activations)}'")
@@ -203,8 +207,10 @@ def test_scale_small_layers(learner, rng):
     sizes, activations = SMALL
     pools = [[] for _ in activations]
     what = ""
-    for _ in range(SMALL_DRAWS):
-        params, what = call(learner, sizes, activations, rng)
+    # One round trip for all the calls; the generator advances from call to call as usual.
+    for raw in learner.repeat(SMALL_DRAWS, "initialize_parameters", list(sizes),
+                              list(activations), rng):
+        params, what = as_params(raw, sizes, activations)
         for k, W in enumerate(expect_weights_and_biases(params, sizes, what), start=1):
             pools[k - 1].append(W.astype(float).ravel())
     expect_layer_scales([np.concatenate(p) for p in pools], sizes, activations, what,
