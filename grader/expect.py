@@ -1,7 +1,8 @@
 """The check author's library: expectations that fail with words a learner can act on.
 
-Every statistical expectation fails a correct solution with probability at most ALPHA per call;
-its tolerance is derived from the sample size (see docs/checks.md), never a blanket percentage.
+Every statistical expectation fails a correct solution with probability at most ALPHA = 1e-8 per
+call, so a check that makes up to 100 of them stays under 1e-6 (union bound). Tolerances are
+derived from the sample size (see docs/checks.md), never a blanket percentage.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from grader.learner import LearnerError, LearnerModule
 from grader.results import Figure
 from grader.wire import describe
 
-ALPHA = 1e-7
+ALPHA = 1e-8
 Z = NormalDist().inv_cdf(1 - ALPHA / 2)
 MIN_SAMPLES = 1000
 _figures: list[Figure] = []
