@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,9 +54,8 @@ def to_exercise(card: Card, outcome: RunOutcome) -> ExerciseResult:
     return result
 
 
-def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | None = None,
-               on_result: Callable[[ExerciseResult], None] | None = None,
-               prestart: bool = True) -> list[ExerciseResult]:
+def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | None = None
+               ) -> list[ExerciseResult]:
     """Run `checks_file` once per run; results in the order of `runs`. With several runs,
     workers are forked from this process's zygote rather than started from scratch."""
     import pytest
@@ -67,21 +66,15 @@ def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | 
 
     def prepare(index: int) -> None:
         # Start the next run's worker now so that its start-up overlaps this run's checks.
-        if (prestart and index < len(runs) and runs[index].path is not None
+        if (index < len(runs) and runs[index].path is not None
                 and runs[index].worker is None
                 and (index == 0 or runs[index].path != runs[index - 1].path)):
             runs[index].worker = Worker(limits, shared_zygote() if len(runs) > 1 else None)
 
     prepare(0)
     results: list[ExerciseResult] = []
-
-    def collect(outcome: RunOutcome) -> None:
-        result = to_exercise(card, outcome)
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-
-    plugin = GraderPlugin(runs, limits, on_result=collect, prepare=prepare)
+    plugin = GraderPlugin(runs, limits, on_result=lambda outcome: results.append(
+        to_exercise(card, outcome)), prepare=prepare)
     args = [str(checks_file), "--rootdir", str(checks_file.parent), "-c", os.devnull,
             *PYTEST_ARGS]
     try:
