@@ -140,14 +140,17 @@ class Worker:
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and wait up to `timeout` seconds for its reply."""
         self.wait_ready()
-        payload = wire.encode(message)
         try:
-            view = memoryview(FRAME.pack(len(payload)) + payload)
-            while view:
-                view = view[os.write(self.req_w, view):]
-        except (BrokenPipeError, OSError):
+            self._send(message)
+        except OSError:
             raise self._death(timeout) from None
         return self._receive(timeout)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        payload = wire.encode(message)
+        view = memoryview(FRAME.pack(len(payload)) + payload)
+        while view:
+            view = view[os.write(self.req_w, view):]
 
     def _receive(self, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -188,12 +191,12 @@ class Worker:
 
     def _death(self, timeout: float) -> WorkerDied:
         try:
-            code = self.proc.wait(timeout=min(timeout, 2.0))
+            code: int | None = self.proc.wait(timeout=min(timeout, 2.0))
         except subprocess.TimeoutExpired:
-            self.kill()
-            code = self.proc.returncode
+            code = None
         self.kill()
-        return WorkerDied(*explain_exit(code, self.limits))
+        return WorkerDied(*explain_exit(self.proc.returncode if code is None else code,
+                                        self.limits))
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -213,8 +216,7 @@ class Worker:
         self.stopped = True
         if self.alive() and self.ready:
             try:
-                payload = wire.encode({"op": "stop"})
-                os.write(self.req_w, FRAME.pack(len(payload)) + payload)
+                self._send({"op": "stop"})
                 self.proc.wait(timeout=0.5)
             except (OSError, subprocess.TimeoutExpired):
                 pass
