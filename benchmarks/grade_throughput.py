@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.project import Project  # noqa: E402
-from grader.verify import load_mistakes  # noqa: E402
+from grader.deck.project import Project  # noqa: E402
+from grader.instructor.verify import load_mistakes  # noqa: E402
 
 
 def build_class(folder: Path, students: int, seed: int = 7) -> None:

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.card import Card
+from grader.checkapi.plugin import DEFAULT_SEED, Run
+from grader.deck.card import Card
+from grader.deck.project import Project
 from grader.errors import GraderError
-from grader.plugin import DEFAULT_SEED, Run
-from grader.project import Project
+from grader.instructor.submissions import submission_file
 from grader.results import ExerciseResult
-from grader.sandbox import Limits, Worker, shared_zygote
-from grader.submissions import submission_file
+from grader.sandbox.supervisor import Limits, Worker, shared_zygote
 
 
 def learner_file(project: Project, card: Card, submission: Path | None, solution: bool,
@@ -35,7 +35,7 @@ def check_cards(project: Project, cards: list[Card], submission: Path | None = N
                 ) -> list[ExerciseResult]:
     """Grade each card's learner file; a worker for the first one starts before pytest loads
     (or is handed in as `early`, already starting)."""
-    from grader.runner import run_checks
+    from grader.checkapi.runner import run_checks
 
     limits = limits or Limits()
     files = [learner_file(project, c, submission, solution, len(cards)) for c in cards]

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return getattr(commands, f"cmd_{args.command}")(args)
     except GraderError as error:
-        from grader.console import err
+        from grader.views.console import err
 
         err().print(f"grader: {error}", markup=False, highlight=False, soft_wrap=True)
         return 2

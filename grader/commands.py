@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from grader.console import err, out
+from grader.deck.project import Project, find_project
 from grader.errors import GraderError
-from grader.project import Project, find_project
+from grader.views.console import err, out
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -40,7 +40,7 @@ def _cards(project: Project, names: list[str], every: bool, own_files: bool):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from grader.build import build, stale
+    from grader.deck.build import build, stale
 
     project = _project(args)
     if args.check:
@@ -64,13 +64,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from grader.note import read_note
+    from grader.deck.note import read_note
 
     note = read_note(args.note)
     if args.format == "json":
         print(json.dumps(note.as_dict(), indent=2, ensure_ascii=False, default=str))
     else:
-        from grader.inspect_view import note_tree
+        from grader.views.note_tree import note_tree
 
         out().print(note_tree(note))
     return 0
@@ -166,7 +166,7 @@ CHECKS_TEMPLATE = '''"""Hidden checks for exercise {number}: {title}."""
 import numpy as np
 import pytest
 
-from grader.expect import expect_close
+from grader.checkapi.expect import expect_close
 
 
 @pytest.mark.points(1)
@@ -178,7 +178,7 @@ def test_double(learner, rng):
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from grader.card import parse_card_name
+    from grader.deck.card import parse_card_name
     from grader.files import write_all
 
     project = _project(args)
@@ -201,7 +201,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from grader.sandbox import Worker
+    from grader.sandbox.supervisor import Worker
 
     early = Worker()  # starts importing numpy while the grader reads the deck and loads pytest
     try:
@@ -211,8 +211,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace, early) -> int:
+    from grader.checkapi.plugin import DEFAULT_SEED
     from grader.checking import check_cards, results_json
-    from grader.plugin import DEFAULT_SEED
 
     project = _project(args)
     own_files = args.submission is None and not args.solution
@@ -220,7 +220,7 @@ def _check(args: argparse.Namespace, early) -> int:
     seed = DEFAULT_SEED if args.seed is None else args.seed
     results = check_cards(project, cards, args.submission, args.solution, seed, early=early)
     if args.format == "text":
-        from grader.feedback import exercise_view, summary_line
+        from grader.views.feedback import exercise_view, summary_line
 
         for card, result in zip(cards, results, strict=True):
             solution = project.solution_file(card)
@@ -231,7 +231,7 @@ def _check(args: argparse.Namespace, early) -> int:
     elif args.format == "json":
         print(results_json(results))
     else:
-        from grader.reports import render
+        from grader.instructor.reports import render
 
         print(render(args.format, {"": results}))
     if not args.solution and args.submission is None:
@@ -242,7 +242,7 @@ def _check(args: argparse.Namespace, early) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from grader.verify_view import run_verify
+    from grader.views.verify_report import run_verify
 
     project = _project(args)
     cards = [project.card(n) for n in args.exercises] if args.exercises else project.cards
@@ -340,9 +340,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from grader.grade import Shard, grade_class
-    from grader.grade_view import class_summary
-    from grader.plugin import DEFAULT_SEED
+    from grader.checkapi.plugin import DEFAULT_SEED
+    from grader.instructor.grade import Shard, grade_class
+    from grader.views.class_summary import class_summary
 
     project = _project(args)
     shard = Shard.parse(args.shard)
@@ -360,8 +360,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from grader.grade import merge
-    from grader.grade_view import class_summary
+    from grader.instructor.grade import merge
+    from grader.views.class_summary import class_summary
 
     project = _project(args)
     graded = merge(project, args.dirs, args.out)

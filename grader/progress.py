@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.card import Card
+from grader.deck.card import Card
+from grader.deck.project import Project
 from grader.files import atomic_write, sha256
-from grader.project import Project
 from grader.results import ExerciseResult
 
 VERSION = 1
@@ -89,7 +89,7 @@ class Progress:
         return value
 
     def state(self, card: Card) -> State:
-        from grader.build import render_exercise
+        from grader.deck.build import render_exercise
 
         path = self.project.exercise_file(card)
         try:
@@ -132,7 +132,7 @@ class Progress:
 
 def reset_exercise(project: Project, card: Card) -> Path | None:
     """Put the stub back, after saving the learner's file under `.grader/backups/`."""
-    from grader.build import render_exercise
+    from grader.deck.build import render_exercise
 
     path = project.exercise_file(card)
     stub = render_exercise(card)

@@ -16,14 +16,14 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.text import Text
 
-from grader.card import Card
 from grader.checking import check_cards
-from grader.console import out
+from grader.deck.card import Card
+from grader.deck.project import Project
 from grader.errors import GraderError
-from grader.feedback import exercise_view
 from grader.progress import Progress
-from grader.project import Project
 from grader.results import ExerciseResult
+from grader.views.console import out
+from grader.views.feedback import exercise_view
 
 KEYS = "n next · h hint · l list · r re-run · q quit"
 

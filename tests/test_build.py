@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.build import build, render_exercise, render_solution, stale
-from grader.card import load_card
+from grader.deck.build import build, render_exercise, render_solution, stale
+from grader.deck.card import load_card
+from grader.deck.project import Project
 from grader.errors import GraderError
-from grader.project import Project
 
 PLACEHOLDER = 'raise NotImplementedError("your code here")'
 
@@ -577,7 +577,7 @@ def test_the_documented_example_card_builds_and_its_stub_fails(tmp_path: Path):
     (tmp_path / "cards" / "01-mean-square.md").write_text(example)
     (tmp_path / "checks").mkdir()
     (tmp_path / "checks" / "test_01_mean_square.py").write_text(
-        "import numpy as np\n\nfrom grader.expect import expect_close\n\n\n"
+        "import numpy as np\n\nfrom grader.checkapi.expect import expect_close\n\n\n"
         "def test_mean_square(learner, rng):\n"
         '    """mean_square is the mean of the squares"""\n'
         "    x = rng.normal(size=50)\n"

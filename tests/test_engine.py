@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from grader.checking import check_cards
-from grader.project import Project
+from grader.deck.project import Project
 from grader.results import PASSED
-from grader.sandbox import Limits
+from grader.sandbox.supervisor import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,7 @@ CHECKS = '''
 import numpy as np
 import pytest
 
-from grader.expect import expect_array, expect_close, expect_raises
+from grader.checkapi.expect import expect_array, expect_close, expect_raises
 
 
 @pytest.mark.limit(seconds=1)
@@ -329,8 +329,8 @@ def test_grader_ignores_sigpipe_free_output(deck):
 
 def test_forked_workers_isolate_each_run(deck, tmp_path):
     """Many runs in one session fork their workers from the zygote: each stays isolated."""
-    from grader.plugin import Run
-    from grader.runner import run_checks
+    from grader.checkapi.plugin import Run
+    from grader.checkapi.runner import run_checks
 
     pids = tmp_path / "pids"
     sources = {

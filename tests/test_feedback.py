@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from grader.feedback import exercise_view
 from grader.results import CheckResult, ExerciseResult, Figure
+from grader.views.feedback import exercise_view
 
 
 def render(result: ExerciseResult) -> str:

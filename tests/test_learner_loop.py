@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.deck.project import Project
 from grader.progress import Progress, reset_exercise
-from grader.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 

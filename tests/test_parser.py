@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.deck.note import parse_note
 from grader.errors import GraderError
-from grader.note import parse_note
 
 SEED = Path("/work/shared/seeds/000_e809e3fc4934a103.txt")
 
@@ -472,7 +472,7 @@ def test_lines_agree_with_and_without_bom_and_crlf():
 
 @pytest.mark.skipif(not SEED.is_file(), reason=f"seed note {SEED} is not available here")
 def test_seed_note_itself():
-    from grader.note import read_note
+    from grader.deck.note import read_note
 
     note = read_note(SEED)
     data = note.as_dict()

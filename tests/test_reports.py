@@ -1,4 +1,5 @@
-"""Report formats (grader.reports): JUnit XML, Gradescope, GitHub Classroom and our JSON."""
+"""Report formats (grader.instructor.reports): JUnit XML, Gradescope, GitHub Classroom and our
+JSON."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from grader.checking import results_json
-from grader.reports import clean, fence, render
+from grader.instructor.reports import clean, fence, render
 from grader.results import (
     ERROR,
     FAILED,

@@ -26,7 +26,7 @@ title: Double
 '''
 
 CHECKS = '''
-from grader.expect import expect_close
+from grader.checkapi.expect import expect_close
 
 
 def test_double(learner, rng):

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from grader.expect import expect_array, expect_close, expect_raises, fail, fmt
+from grader.checkapi.expect import expect_array, expect_close, expect_raises, fail, fmt
 
 NAMES = ("linear", "sigmoid", "tanh", "relu")
 FORMULAS = {

@@ -9,7 +9,7 @@ differently, and twins can drift apart by rounding alone.
 import numpy as np
 import pytest
 
-from grader.expect import expect_array, expect_close, expect_equal, fail, fmt, show_bars
+from grader.checkapi.expect import expect_array, expect_close, expect_equal, fail, fmt, show_bars
 
 KEYS = ("W1", "b1", "W2", "b2")
 GRAD_KEYS = ("dW1", "db1", "dW2", "db2")

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from grader.diagnose import scale_mistakes
-from grader.expect import (
+from grader.checkapi.diagnose import scale_mistakes
+from grader.checkapi.expect import (
     expect_array,
     expect_fresh_draws,
     expect_normal,

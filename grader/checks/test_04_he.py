@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from grader.diagnose import scale_mistakes
-from grader.expect import (
+from grader.checkapi.diagnose import scale_mistakes
+from grader.checkapi.expect import (
     CheckFailure,
     expect_array,
     expect_fresh_draws,

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from grader.diagnose import Mistake, scale_mistakes
-from grader.expect import (
+from grader.checkapi.diagnose import Mistake, scale_mistakes
+from grader.checkapi.expect import (
     CheckFailure,
     expect_array,
     expect_distinct,
@@ -18,7 +18,7 @@ from grader.expect import (
     show_bars,
     std_tolerance,
 )
-from grader.wire import describe
+from grader.sandbox.wire import describe
 
 # Keys, shapes and biases: one layer or several, square layers, widths of 1.
 ARCHITECTURES = [

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from numpy.polynomial.hermite_e import hermegauss
 
-from grader.diagnose import Mistake, diagnose
-from grader.expect import (
+from grader.checkapi.diagnose import Mistake, diagnose
+from grader.checkapi.expect import (
     expect_array,
     expect_distribution,
     expect_mean,

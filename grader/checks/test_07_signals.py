@@ -18,8 +18,8 @@ import math
 import numpy as np
 import pytest
 
-from grader.diagnose import Mistake, scale_mistakes
-from grader.expect import (
+from grader.checkapi.diagnose import Mistake, scale_mistakes
+from grader.checkapi.expect import (
     expect_array,
     expect_distinct,
     expect_normal,
@@ -39,7 +39,7 @@ KEYS = ("mean", "std", "mean_sq")
 DEEP = [100] + [256] * 8  # the depth experiments: 100 inputs, eight layers of 256 units
 BATCH = 64
 
-# scheme -> (catalogue key in grader.diagnose, formula, variance as a function of the fans)
+# scheme -> (catalogue key in grader.checkapi.diagnose, formula, variance as a function of the fans)
 NORMAL = {
     "small": ("small", "0.01", lambda fi, fo: 1e-4),
     "standard": ("unit", "1", lambda fi, fo: 1.0),

@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from grader.diagnose import Mistake, scale_mistakes
-from grader.expect import (
+from grader.checkapi.diagnose import Mistake, scale_mistakes
+from grader.checkapi.expect import (
     expect_array,
     expect_close,
     expect_distinct,

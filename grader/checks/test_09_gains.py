@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from grader.expect import expect_close, expect_equal, expect_raises, fail, fmt
+from grader.checkapi.expect import expect_close, expect_equal, expect_raises, fail, fmt
 
 SQRT2 = math.sqrt(2.0)
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from grader.expect import (
+from grader.checkapi.expect import (
     CheckFailure,
     Z,
     expect_array,

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from grader.expect import (
+from grader.checkapi.expect import (
     expect_array,
     expect_raises,
     expect_reproducible,

@@ -6,7 +6,7 @@ a wrong letter names the misconception behind that option, never the right lette
 
 import pytest
 
-from grader.expect import fail
+from grader.checkapi.expect import fail
 
 LETTERS = ("a", "b", "c", "d")
 

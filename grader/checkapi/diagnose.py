@@ -1,9 +1,9 @@
 """Turn a measured number into the named mistake it matches.
 
 A `Mistake` is a wrong value a learner may plausibly produce, with words that explain it. The
-statistical helpers in `grader.expect` call `diagnose` when a check fails, with the same tolerance
-the check used, so a diagnosis is only claimed when the measurement is consistent with it.
-"""
+statistical helpers in `grader.checkapi.expect` call `diagnose` when a check fails, with the same
+tolerance the check used, so a diagnosis is only claimed when the measurement is consistent with
+it."""
 
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.card import Card
+from grader.deck.card import Card
+from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.files import sha256, write_all
-from grader.project import Project
 
 MANIFEST = ".manifest.json"
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from grader.card import Card, load_card, parse_card_name
+from grader.deck.card import Card, load_card, parse_card_name
 from grader.errors import GraderError
 
-PACKAGE_CHECKS = Path(__file__).resolve().parent / "checks"
-SHIPPED_ROOT = Path(__file__).resolve().parent.parent  # the repository this package lives in
+PACKAGE_CHECKS = Path(__file__).resolve().parents[1] / "checks"
+SHIPPED_ROOT = Path(__file__).resolve().parents[2]  # the repository this package lives in
 
 
 @dataclass

@@ -1,10 +1,9 @@
 """The worker: the only process that runs the learner's code.
 
-It is started by `grader.sandbox` with stdin closed, stdout/stderr sent to a file in a scratch
-directory, and two pipes for requests and replies. It sets its own resource limits, imports numpy
-once, then serves requests (load the learner's file, call a function, read a value) until told to
-stop. Only plain data (see `grader.wire`) goes back.
-"""
+It is started by `grader.sandbox.supervisor` with stdin closed, stdout/stderr sent to a file in a
+scratch directory, and two pipes for requests and replies. It sets its own resource limits,
+imports numpy once, then serves requests (load the learner's file, call a function, read a value)
+until told to stop. Only plain data (see `grader.sandbox.wire`) goes back."""
 
 from __future__ import annotations
 
@@ -122,7 +121,7 @@ class Server:
     def __init__(self) -> None:
         import numpy as np
 
-        from grader import wire
+        from grader.sandbox import wire
 
         self.np = np
         self.wire = wire

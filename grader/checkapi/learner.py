@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from grader import wire
-from grader.sandbox import Limits, Worker, WorkerDied
-from grader.zygote import Zygote
+from grader.sandbox import wire
+from grader.sandbox.supervisor import Limits, Worker, WorkerDied
+from grader.sandbox.zygote import Zygote
 
 DEFAULT_TIMEOUT = 5.0
 

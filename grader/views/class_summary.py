@@ -7,10 +7,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from grader.feedback import bars
-from grader.grade import most_failed
-from grader.project import Project
+from grader.deck.project import Project
+from grader.instructor.grade import most_failed
 from grader.results import ExerciseResult, Figure
+from grader.views.feedback import bars
 
 BINS = 10
 

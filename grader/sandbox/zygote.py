@@ -1,10 +1,10 @@
 """A fork server for workers: one process imports numpy and the worker code once, then forks a
 fresh worker per request in a few milliseconds instead of starting Python and numpy again.
 
-Each forked worker gets exactly what a spawned one gets (see `grader.sandbox`): its own session,
-stdin from /dev/null, stdout/stderr into its output file, a scratch working folder, its own token,
-resource limits, and its request/reply pipes, passed over a Unix socket with SCM_RIGHTS.
-"""
+Each forked worker gets exactly what a spawned one gets (see `grader.sandbox.supervisor`): its
+own session, stdin from /dev/null, stdout/stderr into its output file, a scratch working folder,
+its own token, resource limits, and its request/reply pipes, passed over a Unix socket with
+SCM_RIGHTS."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from grader.procs import stat_fields
+from grader.sandbox.procfs import stat_fields
 
 TOKEN_VAR = "GRADER_WORKER_TOKEN"
 
@@ -62,7 +62,7 @@ class Zygote:
     def __init__(self, env: dict[str, str]):
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.zygote", str(theirs.fileno())],
+            [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),), env={**env, TOKEN_VAR: ""},
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
@@ -99,7 +99,7 @@ class Zygote:
 def _child(fds: list[int], request: dict[str, Any], sock: socket.socket) -> None:
     """Become a worker (never returns)."""
     try:
-        from grader import worker
+        from grader.sandbox import worker
 
         sock.close()
         os.setsid()
@@ -122,7 +122,7 @@ def _child(fds: list[int], request: dict[str, Any], sock: socket.socket) -> None
 def serve(sock: socket.socket) -> None:
     import numpy  # noqa: F401 - imported once here, inherited by every fork
 
-    from grader import wire, worker  # noqa: F401
+    from grader.sandbox import wire, worker  # noqa: F401
 
     codes: dict[int, int] = {}
     while True:

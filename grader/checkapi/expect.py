@@ -15,10 +15,10 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from grader.diagnose import Mistake, diagnose
-from grader.learner import LearnerError, LearnerModule
+from grader.checkapi.diagnose import Mistake, diagnose
+from grader.checkapi.learner import LearnerError, LearnerModule
 from grader.results import Figure
-from grader.wire import describe
+from grader.sandbox.wire import describe
 
 ALPHA = 1e-8
 Z = NormalDist().inv_cdf(1 - ALPHA / 2)

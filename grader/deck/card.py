@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.callouts import Callout
+from grader.deck.callouts import Callout
+from grader.deck.note import CodeBlock, Note, read_note
+from grader.deck.stub import MarkerError, has_markers, split_solution
 from grader.errors import GraderError
-from grader.note import CodeBlock, Note, read_note
-from grader.stub import MarkerError, has_markers, split_solution
 
 CARD_NAME = re.compile(r"^(?P<number>\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.tree import Tree
 
-from grader.note import Note
+from grader.deck.note import Note
 
 
 def note_tree(note: Note) -> Tree:

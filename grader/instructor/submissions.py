@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grader.card import Card
+from grader.deck.card import Card
 from grader.errors import GraderError
 
 PREFIX = re.compile(r"^(\d{2})(?:[_\-.].*)?\.py$")

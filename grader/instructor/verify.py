@@ -9,12 +9,12 @@ from pathlib import Path
 
 import yaml
 
-from grader.card import Card
+from grader.checkapi.plugin import DEFAULT_SEED, Run
+from grader.checkapi.runner import run_checks
+from grader.deck.card import Card
+from grader.deck.project import Project
 from grader.errors import GraderError
-from grader.plugin import DEFAULT_SEED, Run
-from grader.project import Project
 from grader.results import ERROR, ExerciseResult
-from grader.runner import run_checks
 
 
 @dataclass

@@ -16,7 +16,7 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from grader.callouts import Callout, find_callouts, pair_questions
+from grader.deck.callouts import Callout, find_callouts, pair_questions
 from grader.errors import GraderError
 
 

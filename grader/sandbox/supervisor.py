@@ -1,4 +1,4 @@
-"""Start, talk to and kill worker processes (see `grader.worker`).
+"""Start, talk to and kill worker processes (see `grader.sandbox.worker`).
 
 Each worker runs in its own session (so its process group holds everything it starts), with closed
 stdin, a scratch working directory, its output in a size-limited file, a memory cap, and a
@@ -24,16 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader import wire
-from grader.procs import live_pids, stat_fields
-from grader.zygote import TOKEN_VAR, ForkedProcess, Zygote
+from grader.sandbox import wire
+from grader.sandbox.procfs import live_pids, stat_fields
+from grader.sandbox.zygote import TOKEN_VAR, ForkedProcess, Zygote
 
 FRAME = struct.Struct("<Q")
 MAX_REPLY = 512 * 1024 * 1024
 PIPE_SIZE = 1024 * 1024
 DEFAULT_MEMORY = 2 * 1024**3
 OUTPUT_FILE_LIMIT = 32 * 1024 * 1024
-PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 @dataclass
@@ -60,8 +60,8 @@ _zygotes: dict[int, Zygote] = {}
 
 
 def shared_zygote() -> Zygote | None:
-    """This process's fork server (see `grader.zygote`), started on first use and again if it
-    died; a process forked from this one gets its own. None where it cannot run (no
+    """This process's fork server (see `grader.sandbox.zygote`), started on first use and
+    again if it died; a process forked from this one gets its own. None where it cannot run (no
     SOCK_SEQPACKET, as on macOS): workers are then started from scratch."""
     zygote = _zygotes.get(os.getpid())
     if zygote is None or not zygote.alive():
@@ -121,7 +121,7 @@ class Worker:
 
     def _spawn(self, req_r: int, rep_w: int) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.worker", str(req_r), str(rep_w),
+            [sys.executable, "-m", "grader.sandbox.worker", str(req_r), str(rep_w),
              str(self.limits.memory), str(self.limits.output)],
             stdin=subprocess.DEVNULL,
             stdout=self.output,

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+from grader.checkapi.plugin import DEFAULT_SEED, Run
 from grader.checking import results_json
+from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.files import atomic_write
-from grader.plugin import DEFAULT_SEED, Run
-from grader.project import Project
+from grader.instructor.submissions import files_by_number
 from grader.results import ExerciseResult, exercise_from_dict
-from grader.submissions import files_by_number
 
 BATCH = 8
 RESERVED = {"gradebook"}
@@ -71,7 +71,7 @@ def students_in(submissions: Path) -> list[str]:
 def grade_batch(root: str, checks: str | None, submissions: str, students: list[str],
                 seed: int) -> dict[str, list[dict]]:
     """Grade some students on every exercise (runs in a pool process). Plain dicts come back."""
-    from grader.runner import run_checks
+    from grader.checkapi.runner import run_checks
 
     project = Project(Path(root), Path(checks) if checks else None)
     folders = {s: files_by_number(Path(submissions) / s) for s in students}
@@ -113,7 +113,7 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
             results = [exercise_from_dict(e) for e in exercises]
             atomic_write(out / f"{student}.json", results_json(results) + "\n")
             for fmt in [f for f in formats or [] if f != "json"]:  # json is always written
-                from grader.reports import render
+                from grader.instructor.reports import render
 
                 atomic_write(out / f"{student}.{EXTENSIONS[fmt]}",
                              render(fmt, {student: results}) + "\n")

@@ -8,11 +8,11 @@ import time
 from rich.table import Table
 from rich.text import Text
 
-from grader.build import stale
-from grader.card import Card
-from grader.console import out
-from grader.project import Project
-from grader.verify import CardVerdict, verify_card
+from grader.deck.build import stale
+from grader.deck.card import Card
+from grader.deck.project import Project
+from grader.instructor.verify import CardVerdict, verify_card
+from grader.views.console import out
 
 
 def run_verify(project: Project, cards: list[Card], trials: int, whole_deck: bool) -> int:

@@ -1,4 +1,5 @@
-"""Run a checks module over one or many learner files (see `grader.plugin`) and score the runs."""
+"""Run a checks module over one or many learner files (see `grader.checkapi.plugin`) and score
+the runs."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from grader.card import Card
+from grader.checkapi.plugin import GraderPlugin, Run, RunOutcome
+from grader.deck.card import Card
 from grader.errors import GraderError
-from grader.plugin import GraderPlugin, Run, RunOutcome
 from grader.results import ExerciseResult
-from grader.sandbox import Limits, Worker, shared_zygote
+from grader.sandbox.supervisor import Limits, Worker, shared_zygote
 
 # Built-in pytest plugins the checks never use: not loading them saves start-up time.
 UNUSED_PLUGINS = ["cacheprovider", "stepwise", "terminal", "doctest", "junitxml", "pastebin",

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader import expect
-from grader.learner import DEFAULT_TIMEOUT, LearnerError, LearnerModule, LearnerProblem
+from grader.checkapi import expect
+from grader.checkapi.learner import DEFAULT_TIMEOUT, LearnerError, LearnerModule, LearnerProblem
 from grader.results import ERROR, FAILED, NOT_STARTED, PASSED, SKIPPED, CheckResult
-from grader.sandbox import Limits, Worker, shared_zygote
+from grader.sandbox.supervisor import Limits, Worker, shared_zygote
 
 DEFAULT_SEED = 20240513
 

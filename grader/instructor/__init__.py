@@ -1,0 +1,1 @@
+"""Instructor workflows: grading a class, report formats, submissions, verifying the deck."""

@@ -1,0 +1,1 @@
+"""Rich renderings of the shared result model, one view per module."""
