@@ -6,6 +6,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PASSED, FAILED, NOT_STARTED, ERROR, SKIPPED = "passed", "failed", "not_started", "error", "skipped"
+POINT_DECIMALS = 2  # the one precision points are shown in, in every view and report
+
+
+def format_points(value: float) -> str:
+    """`3.33`, `10`: points as every view shows them."""
+    return f"{round(value, POINT_DECIMALS) + 0.0:g}"
 
 
 @dataclass

@@ -11,7 +11,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from grader.results import ERROR, FAILED, NOT_STARTED, PASSED, CheckResult, ExerciseResult, Figure
+from grader.results import (
+    ERROR,
+    FAILED,
+    NOT_STARTED,
+    PASSED,
+    CheckResult,
+    ExerciseResult,
+    Figure,
+    format_points,
+)
 
 MARKS = {
     PASSED: ("✓", "green"),
@@ -71,7 +80,8 @@ def _check_lines(check: CheckResult, shown: set[str], problem: str) -> list[Rend
     row.add_column(ratio=1)
     row.add_column(justify="right", no_wrap=True)
     row.add_row(Text(f"  {mark}", style=style), Text.assemble(check.title, (label, style)),
-                Text(f"{_points(check.points)}/{_points(check.max_points)}", style="dim"))
+                Text(f"{format_points(check.points)}/{format_points(check.max_points)}",
+                     style="dim"))
     lines: list[RenderableType] = [row]
     if check.status == NOT_STARTED:
         return lines
@@ -126,15 +136,12 @@ def bars(figure: Figure, indent: int = 2) -> Text:
     return text
 
 
-def _points(value: float) -> str:
-    return f"{round(value, 2):g}"
-
-
 def _score_line(result: ExerciseResult) -> Text:
     passed = sum(c.passed for c in result.checks)
     style = "bold green" if result.passed else "bold"
     return Text(f"  {passed}/{len(result.checks)} checks passed · "
-                f"{_points(result.score)}/{_points(result.max_score)} points", style=style)
+                f"{format_points(result.score)}/{format_points(result.max_score)} points",
+                style=style)
 
 
 def _next_step(result: ExerciseResult, solution_path: str, hint_available: bool) -> Text:
@@ -150,5 +157,5 @@ def summary_line(results: list[ExerciseResult]) -> Text:
     done = sum(r.passed for r in results)
     score = sum(r.score for r in results)
     total = sum(r.max_score for r in results)
-    return Text(f"{done}/{len(results)} exercises passed · {_points(score)}/{_points(total)} "
-                "points", style="bold")
+    return Text(f"{done}/{len(results)} exercises passed · "
+                f"{format_points(score)}/{format_points(total)} points", style="bold")
