@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="grader", description="Auto-graded exercises from "
                                 "Obsidian Q&A cards.")
     p.add_argument("--root", type=Path, help="the deck's folder (default: found from here)")
+    p.add_argument("--sandbox", choices=["auto", "strict"], help="auto (default): isolate "
+                   "learner code with every layer this machine offers; strict: refuse to run "
+                   "it where a layer is missing (for exams)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     b = sub.add_parser("build", help="write exercises/ and solutions/ from cards/")
@@ -80,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
                    action="append", help="extra per-student reports")
     g.add_argument("--seed", type=int)
 
+    sub.add_parser("doctor", help="which isolation layers learner code gets here, tested live")
+
     m = sub.add_parser("merge", help="join shard outputs of `grader grade` into one gradebook")
     m.add_argument("dirs", nargs="+", type=Path)
     m.add_argument("--out", type=Path, required=True)
@@ -91,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
     args = _parser().parse_args(argv)
+    if args.sandbox:
+        os.environ["GRADER_SANDBOX"] = args.sandbox  # read by every worker this run starts
     try:
         from grader import commands
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from grader.deck.project import Project, find_project
 from grader.errors import GraderError
@@ -368,3 +369,16 @@ def cmd_merge(args: argparse.Namespace) -> int:
     out().print(class_summary(project, graded))
     out().print(f"wrote {args.out / 'gradebook.csv'} for {len(graded)} students", markup=False)
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from grader.sandbox.probe import examine
+    from grader.views.doctor import doctor_view
+
+    try:
+        root: Path | None = _project(args).root
+    except GraderError:
+        root = None  # the doctor also runs outside a deck
+    report = examine(root)
+    out().print(doctor_view(report))
+    return 0 if report.ok else 1

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from grader.sandbox import wire
+from grader.sandbox.source import SourceProblem, read_source
 from grader.sandbox.supervisor import Limits, Worker, WorkerDied
 from grader.sandbox.zygote import Zygote
 
@@ -147,7 +148,14 @@ class LearnerModule:
             self.worker = Worker(self.limits, self.zygote)
         self._loaded = False
         try:
-            reply = self.worker.request({"op": "load", "path": str(self.path)}, self.timeout)
+            source = read_source(self.path)
+        except SourceProblem as problem:
+            self._load_failure = LearnerProblem(str(problem), "file")
+            raise self._load_failure from None
+        try:
+            self.worker.wait_ready()
+            path = self.worker.place(source)
+            reply = self.worker.request({"op": "load", "path": path}, self.timeout)
         except WorkerDied as died:
             self._load_failure = LearnerProblem(f"while your file was being imported, it "
                                                 f"{died.cause}", died.kind)

@@ -1,4 +1,4 @@
-"""Reading process state from Linux's /proc: whether a process runs, and its process group."""
+"""Reading process state from Linux's /proc: whether a process is a zombie."""
 
 from __future__ import annotations
 
@@ -13,8 +13,3 @@ def stat_fields(pid: int | str) -> list[str] | None:
     except OSError:
         return None
     return text.rsplit(")", 1)[1].split()
-
-
-def live_pids() -> list[int]:
-    proc = Path("/proc")
-    return [int(e.name) for e in proc.iterdir() if e.name.isdigit()] if proc.is_dir() else []

@@ -1,9 +1,12 @@
 """Start, talk to and kill worker processes (see `grader.sandbox.worker`).
 
-Each worker runs in its own session (so its process group holds everything it starts), with closed
-stdin, a scratch working directory, its output in a size-limited file, a memory cap, and a
-wall-clock limit on every request. On timeout or at the end the whole group is killed, SIGKILL
-after a short grace; processes that escaped the group are found by a token in their environment.
+A worker is forked from this process's zygote (or spawned where none can run) through a keeper
+(`grader.sandbox.keeper`) that puts it in its own namespaces and tells us its pid before it may
+run. It gets a scratch folder of its own (`src/` holds the grader's copy of the learner's file,
+`work/` is its only writable place), an output file capped by RLIMIT_FSIZE, and a wall-clock
+limit on every request. Replies are size-checked before they are read and every field is
+bounded: the grader trusts nothing the worker says about itself. A worker is killed with
+SIGKILL through a pidfd; as PID 1 of its PID namespace it takes every process it started along.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import atexit
 import fcntl
 import os
+import re
 import select
 import shutil
 import signal
@@ -19,41 +23,45 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import wire
-from grader.sandbox.procfs import live_pids, stat_fields
-from grader.sandbox.zygote import TOKEN_VAR, ForkedProcess, Zygote
+from grader.errors import GraderError
+from grader.sandbox import confine, keeper, wire
+from grader.sandbox.policy import MODES, Limits, make_plan
+from grader.sandbox.source import Source
+from grader.sandbox.zygote import ForkedProcess, Zygote
 
 FRAME = struct.Struct("<Q")
-MAX_REPLY = 512 * 1024 * 1024
 PIPE_SIZE = 1024 * 1024
-DEFAULT_MEMORY = 2 * 1024**3
-OUTPUT_FILE_LIMIT = 32 * 1024 * 1024
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+OUTPUT_CHARS = 8192  # printed output kept per request, as the worker also keeps it
+STACK_BYTES = 65536
+NOTED = "GRADER_SANDBOX_NOTED"
 
 
-@dataclass
-class Limits:
-    memory: int = DEFAULT_MEMORY
-    output: int = OUTPUT_FILE_LIMIT
-    startup: float = 30.0
-
-    def memory_text(self) -> str:
-        gib = self.memory / 1024**3
-        return f"{gib:g} GiB" if gib >= 1 else f"{self.memory // 1024**2} MiB"
+def sandbox_mode() -> str:
+    """`auto` uses every layer the machine offers; `strict` refuses a worker that lacks one
+    (`grader --sandbox strict`, or GRADER_SANDBOX=strict)."""
+    mode = os.environ.get("GRADER_SANDBOX", "auto") or "auto"
+    if mode not in MODES:
+        raise GraderError(f"GRADER_SANDBOX takes {' or '.join(MODES)}, not {mode!r}")
+    return mode
 
 
 class WorkerDied(Exception):
-    """The worker stopped answering: `cause` says why, in the learner's terms."""
+    """The worker stopped answering: `cause` says why, in the learner's terms; `frames` is where
+    the learner's code was when it was stopped for taking too long (innermost last)."""
 
-    def __init__(self, cause: str, kind: str):
+    def __init__(self, cause: str, kind: str, frames: list[dict[str, Any]] | None = None):
         super().__init__(cause)
         self.cause = cause
         self.kind = kind
+        self.frames = frames or []
+
+
+class SandboxRefused(GraderError):
+    """Strict mode, and this machine cannot give a worker every isolation layer."""
 
 
 _zygotes: dict[int, Zygote] = {}
@@ -66,24 +74,23 @@ def shared_zygote() -> Zygote | None:
     zygote = _zygotes.get(os.getpid())
     if zygote is None or not zygote.alive():
         try:
-            zygote = _zygotes[os.getpid()] = Zygote(worker_env(""))
+            zygote = _zygotes[os.getpid()] = Zygote(worker_env())
         except (OSError, AttributeError):
             return None
         atexit.register(zygote.close)
     return zygote
 
 
-def worker_env(token: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONBREAKPOINT"):
-        env.pop(name, None)
+def worker_env() -> dict[str, str]:
+    """Only what a worker needs: never the grader's own variables (CI secrets, tokens)."""
+    env = {name: os.environ[name] for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+           if name in os.environ}  # needed for correct results on some processors
     env.update({
-        TOKEN_VAR: token,
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
-        "PYTHONPATH": os.pathsep.join(
-            p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p
-        ),
+        "PYTHONPATH": PACKAGE_PARENT,
         # One thread each: numbers do not depend on the machine, and a worker uses one core.
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
@@ -97,45 +104,87 @@ class Worker:
     """One worker process and its two pipes: forked by `zygote` when given, else spawned."""
 
     def __init__(self, limits: Limits | None = None, zygote: Zygote | None = None):
+        from grader.sandbox import identity
+
+        identity.non_dumpable()  # no process of our uid may read or trace the grader
         self.limits = limits or Limits()
-        self.token = uuid.uuid4().hex
+        self.mode = sandbox_mode()
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
+        os.chmod(self.scratch, 0o711)
+        (self.scratch / "src").mkdir(mode=0o755)
+        (self.scratch / "work").mkdir(mode=0o700)
+        plan = make_plan(self.scratch, self.limits, self.mode).to_dict()
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
         for fd in (self.req_w, rep_w):
             _widen(fd)
         self.output = open(self.scratch / "output.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.stack = open(self.scratch / "stack.txt", "w+b")  # noqa: SIM115 - closed in stop()
+        fds = [req_r, rep_w, self.output.fileno(), self.stack.fileno()]
         self.proc: subprocess.Popen | ForkedProcess
         if zygote is not None and zygote.alive():
             try:
-                self.proc = zygote.spawn([req_r, rep_w, self.output.fileno()], str(self.scratch),
-                                         self.token, self.limits.memory, self.limits.output)
+                self.proc = zygote.spawn(fds, plan)
             except OSError:
-                self._spawn(req_r, rep_w)
+                self._spawn(fds, plan)
         else:
-            self._spawn(req_r, rep_w)
+            self._spawn(fds, plan)
         os.close(req_r)
         os.close(rep_w)
+        self.pid = 0  # the worker's pid (the keeper's child), once the keeper has told us
+        self.pidfd: int | None = None
+        self.pidns = False
+        self.layers: dict[str, str] = {}
         self.ready = False
         self.stopped = False
+        self.source_name = ""
 
-    def _spawn(self, req_r: int, rep_w: int) -> None:
+    def _spawn(self, fds: list[int], plan: dict[str, Any]) -> None:
+        import json
+
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox.worker", str(req_r), str(rep_w),
-             str(self.limits.memory), str(self.limits.output)],
-            stdin=subprocess.DEVNULL,
-            stdout=self.output,
-            stderr=self.output,
-            cwd=self.scratch,
-            env=worker_env(self.token),
-            pass_fds=(req_r, rep_w),
-            start_new_session=True,
+            [sys.executable, "-m", "grader.sandbox.keeper", ",".join(map(str, fds)),
+             json.dumps(plan)],
+            stdin=subprocess.DEVNULL, stdout=self.output, stderr=self.output,
+            cwd=self.scratch, env=worker_env(), pass_fds=fds, start_new_session=True,
         )
 
     def wait_ready(self) -> None:
-        if not self.ready:
-            self._receive(self.limits.startup)
-            self.ready = True
+        """Read the keeper's frame (the worker's pid), then the worker's: ready, and the layers
+        it is confined by (both written before any learner code could run)."""
+        if self.ready:
+            return
+        first = self._receive(self.limits.startup)
+        if not first.get("keeper") or not isinstance(first.get("pid"), int):
+            self.kill()
+            raise WorkerDied("could not be started", "crash")
+        self.pid, self.pidns = first["pid"], bool(first.get("pidns"))
+        try:
+            self.pidfd = os.pidfd_open(self.pid)
+        except (OSError, AttributeError):
+            self.pidfd = None
+        reply = self._receive(self.limits.startup)
+        self.layers = {str(k): str(v) for k, v in
+                       {**first.get("layers", {}), **reply.get("layers", {})}.items()}
+        missing = "; ".join(f"{k}: {v}" for k, v in confine.missing(self.layers).items())
+        if not reply.get("ready"):
+            self.kill()
+            raise SandboxRefused(f"--sandbox strict: this machine cannot isolate a worker fully "
+                                 f"({missing}); see `grader doctor`")
+        if missing and not os.environ.get(NOTED):
+            os.environ[NOTED] = "1"  # once per run: processes forked later inherit it
+            print(f"grader: learner code runs without some isolation here ({missing}); "
+                  "`grader doctor` says more", file=sys.stderr)
+        self.ready = True
+
+    def place(self, source: Source) -> str:
+        """Copy the learner's code into the worker's read-only `src/`; the path it loads."""
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", source.name) or "learner.py"
+        path = self.scratch / "src" / name
+        path.write_bytes(source.code)
+        path.chmod(0o644)
+        self.source_name = name
+        return str(path)
 
     def request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Send one request and wait up to `timeout` seconds for its reply."""
@@ -144,7 +193,7 @@ class Worker:
             self._send(message)
         except OSError:
             raise self._death(timeout) from None
-        return self._receive(timeout)
+        return bounded(self._receive(timeout))
 
     def _send(self, message: dict[str, Any]) -> None:
         payload = wire.encode(message)
@@ -156,11 +205,10 @@ class Worker:
         deadline = time.monotonic() + timeout
         header = self._read(FRAME.size, deadline, timeout)
         (size,) = FRAME.unpack(header)
-        if size > MAX_REPLY:
+        if size > self.limits.reply:
             self.kill()
-            raise WorkerDied(
-                f"returned more than {MAX_REPLY // 1024**2} MB of data", "too_big"
-            )
+            raise WorkerDied(f"returned more than {self.limits.reply // 1024**2} MB of data",
+                             "too_big")
         body = self._read(size, deadline, timeout)
         try:
             reply = wire.decode(body)
@@ -178,10 +226,11 @@ class Worker:
             left = deadline - time.monotonic()
             ready, _, _ = select.select([self.rep_r], [], [], max(left, 0))
             if not ready:
+                frames = self.sample_stack()
                 self.kill()
                 raise WorkerDied(
-                    f"stopped after {timeout:g} s: an endless loop, or far too slow?", "timeout"
-                )
+                    f"stopped after {timeout:g} s: an endless loop, or far too slow?", "timeout",
+                    frames)
             chunk = os.read(self.rep_r, min(size, 1 << 20))
             if not chunk:
                 raise self._death(timeout)
@@ -189,26 +238,60 @@ class Worker:
             size -= len(chunk)
         return b"".join(chunks)
 
+    def sample_stack(self) -> list[dict[str, Any]]:
+        """Where the learner's code is now: ask the worker's faulthandler for a stack dump
+        (SIGUSR1) and keep the frames in the learner's file, innermost last."""
+        if not self.ready or not self.source_name:
+            return []
+        self.stack.seek(0)
+        self.stack.truncate()
+        if not self._signal(signal.SIGUSR1):
+            return []
+        text = b""
+        for _ in range(20):
+            time.sleep(0.01)
+            self.stack.seek(0)
+            text = self.stack.read(STACK_BYTES)
+            if text.endswith(b"\n") and b"File" in text:
+                break
+        return stack_frames(text.decode("utf-8", "replace"), self.source_name,
+                            self.scratch / "src" / self.source_name)
+
+    def _signal(self, signum: int) -> bool:
+        try:
+            if self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, signum)
+            elif self.pid:
+                os.kill(self.pid, signum) if self.pidns else os.killpg(self.pid, signum)
+            else:
+                return False
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
     def _death(self, timeout: float) -> WorkerDied:
         try:
             code: int | None = self.proc.wait(timeout=min(timeout, 2.0))
         except subprocess.TimeoutExpired:
             code = None
         self.kill()
-        return WorkerDied(*explain_exit(self.proc.returncode if code is None else code,
-                                        self.limits))
+        code = self.proc.returncode if code is None else code
+        return WorkerDied(*explain_exit(keeper.decode_exit(code), self.limits))
 
     def alive(self) -> bool:
         return self.proc.poll() is None
 
     def kill(self) -> None:
-        """End the worker's whole process group, and anything that escaped it."""
-        kill_group(self.proc.pid)
+        """SIGKILL the worker, and with it (PID 1 of its namespace) all it started."""
+        if not self._signal(signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the keeper, if it never spoke
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             pass
-        sweep_token(self.token)
 
     def stop(self) -> None:
         if self.stopped:
@@ -221,13 +304,54 @@ class Worker:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self.kill()
-        for fd in (self.req_w, self.rep_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        for fd in (self.req_w, self.rep_r, self.pidfd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
         self.output.close()
+        self.stack.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def bounded(reply: dict[str, Any]) -> dict[str, Any]:
+    """The reply with every field the grader reads about the call cut to a fixed size: printed
+    output, messages, exception names and frames are the learner's to choose, not their size."""
+    for key, size in (("output", OUTPUT_CHARS), ("message", 2000), ("type", 200),
+                      ("text", 500), ("kind", 40)):
+        if key in reply:
+            value = str(reply[key]) if not isinstance(reply[key], str) else reply[key]
+            if len(value) > size:
+                value = value[:size] + f"\n… ({len(value) - size} more characters not shown)"
+            reply[key] = value
+    if "mro" in reply:
+        reply["mro"] = [str(n)[:200] for n in list(reply["mro"])[:64]] \
+            if isinstance(reply["mro"], list) else []
+    if "frames" in reply:
+        frames = reply["frames"] if isinstance(reply["frames"], list) else []
+        reply["frames"] = [
+            {"file": str(f.get("file", ""))[:200], "line": f.get("line") if
+             isinstance(f.get("line"), int) else 0, "function": str(f.get("function", ""))[:200],
+             "code": str(f.get("code", ""))[:300]}
+            for f in frames[:13] if isinstance(f, dict)]
+    return reply
+
+
+def stack_frames(dump: str, name: str, source: Path) -> list[dict[str, Any]]:
+    """The learner's frames in a faulthandler dump (`File "…", line N in f`), innermost last."""
+    try:
+        lines = source.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    frames = []
+    for match in re.finditer(r'File "([^"]*)", line (\d+) in (\S+)', dump):
+        path, line, function = match[1], int(match[2]), match[3]
+        if os.path.basename(path) != name:
+            continue
+        code = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        frames.append({"file": name, "line": line, "function": function, "code": code})
+    return frames[::-1]
 
 
 def _widen(fd: int) -> None:
@@ -247,6 +371,8 @@ def explain_exit(code: int | None, limits: Limits) -> tuple[str, str]:
         sig = -code
         if sig == signal.SIGXFSZ:
             return (f"wrote more than {limits.output // 1024**2} MB of output", "output")
+        if sig == signal.SIGXCPU:
+            return (f"used more than {limits.cpu:g} s of CPU time", "timeout")
         if sig == signal.SIGKILL:
             return (f"was killed, most likely for going over the {limits.memory_text()} memory "
                     "limit", "memory")
@@ -259,53 +385,3 @@ def explain_exit(code: int | None, limits: Limits) -> tuple[str, str]:
             "call os._exit() or kill itself?", "exit")
 
 
-def kill_group(pid: int, grace: float = 0.2) -> None:
-    """SIGTERM the process group, then SIGKILL it if anything is left after `grace` seconds."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    except PermissionError:
-        pass
-    end = time.monotonic() + grace
-    while time.monotonic() < end:
-        if not _group_alive(pid):
-            return
-        time.sleep(0.01)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie leader keeps the group "alive" until it is reaped; look for live members.
-    if not Path("/proc").is_dir():
-        return True
-    for pid in live_pids():
-        fields = stat_fields(pid)
-        if fields is not None and int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
-
-
-def sweep_token(token: str) -> None:
-    """Kill processes (Linux) that carry this worker's token but left its process group."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return
-    needle = f"{TOKEN_VAR}={token}".encode()
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "environ").read_bytes():
-                os.kill(int(entry.name), signal.SIGKILL)
-        except (OSError, ValueError):
-            continue

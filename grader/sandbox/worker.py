@@ -1,20 +1,27 @@
 """The worker: the only process that runs the learner's code.
 
-It is started by `grader.sandbox.supervisor` with stdin closed, stdout/stderr sent to a file in a
-scratch directory, and two pipes for requests and replies. It sets its own resource limits,
-imports numpy once, then serves requests (load the learner's file, call a function, read a value)
-until told to stop. Only plain data (see `grader.sandbox.wire`) goes back."""
+It is forked by its keeper (`grader.sandbox.keeper`) as PID 1 of its own namespaces, with stdin
+closed, stdout/stderr in a size-capped file and two pipes for requests and replies. Before it
+says it is ready it confines itself (`grader.sandbox.confine`); only then does it load the
+learner's file (the grader's copy of it, in its scratch folder) and serve requests: call a
+function, read a value. Only plain data (see `grader.sandbox.wire`) goes back, and the grader
+trusts none of it beyond being the learner's answer."""
 
 from __future__ import annotations
 
+import faulthandler
+import importlib.machinery
 import io
 import os
 import random
-import resource
+import signal
 import struct
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
+
+from grader.sandbox import confine
+from grader.sandbox.policy import Plan
 
 FRAME = struct.Struct("<Q")
 OUTPUT_LIMIT = 8192  # characters of printed output kept per request
@@ -225,30 +232,41 @@ def _same_state(a: tuple[Any, Any], b: tuple[Any, Any], np: Any) -> bool:
     )
 
 
-def set_limits(memory_bytes: int, output_bytes: int) -> None:
-    """No core files, the memory cap, the output-file cap. A limit the system does not support
-    (macOS has no RLIMIT_AS) is skipped rather than stopping the worker."""
-    limits = [(resource.RLIMIT_CORE, 0)]
-    if memory_bytes > 0:
-        limits.append((resource.RLIMIT_AS, memory_bytes))
-    if output_bytes > 0:
-        limits.append((resource.RLIMIT_FSIZE, output_bytes))
-    for kind, value in limits:
-        try:
-            resource.setrlimit(kind, (value, value))
-        except (ValueError, OSError):
-            pass
+def run(requests: int, replies: int, output: int, stack: int, plan: Plan,
+        layers: dict[str, str]) -> NoReturn:
+    """Become the worker: set up the standard streams, confine this process (see
+    `grader.sandbox.confine`; `layers` says what the keeper did), say ready with the layers in
+    force, then serve. Never returns."""
+    try:
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        for fd in (devnull, output):
+            os.close(fd)
+        faulthandler.register(signal.SIGUSR1, file=stack, all_threads=False)
+        server = Server()
+        sys.path[:] = [plan.source_dir, *(p for p in sys.path if _stdlib(p))]
+        importlib.machinery.PathFinder.find_spec("_grader_warm_")  # list each folder now:
+        # Landlock lets the worker read the standard library's files, not list its folder.
+        layers = confine.apply(plan, layers)
+        os.environ.update(HOME=plan.work_dir, TMPDIR=plan.work_dir)
+        missing = confine.missing(layers)
+        if plan.mode == "strict" and missing:
+            send(replies, server.wire.encode({"ok": False, "kind": "sandbox", "layers": layers}))
+        else:
+            send(replies, server.wire.encode({"ok": True, "ready": True, "layers": layers}))
+            server.serve(requests, replies)
+    except BaseException:  # a broken start: the traceback goes to the output file
+        traceback.print_exc()
+        os._exit(125)
+    finally:
+        os._exit(0)
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = argv if argv is not None else sys.argv[1:]
-    requests, replies, memory, output = (int(a) for a in args[:4])
-    set_limits(memory, output)
-    server = Server()
-    send(replies, server.wire.encode({"ok": True, "ready": True}))
-    server.serve(requests, replies)
-    os._exit(0)
+def _stdlib(path: str) -> bool:
+    import sysconfig
 
-
-if __name__ == "__main__":
-    main()
+    stdlib = sysconfig.get_paths()["stdlib"]
+    return path.startswith(stdlib) and "-packages" not in path

@@ -1,10 +1,10 @@
 """A fork server for workers: one process imports numpy and the worker code once, then forks a
-fresh worker per request in a few milliseconds instead of starting Python and numpy again.
+keeper per worker in a few milliseconds instead of starting Python and numpy again.
 
-Each forked worker gets exactly what a spawned one gets (see `grader.sandbox.supervisor`): its
-own session, stdin from /dev/null, stdout/stderr into its output file, a scratch working folder,
-its own token, resource limits, and its request/reply pipes, passed over a Unix socket with
-SCM_RIGHTS."""
+Each forked keeper gets exactly what a spawned one gets (see `grader.sandbox.keeper`): its plan
+and its four descriptors (request and reply pipes, output file, stack-sample file), passed over
+a Unix socket with SCM_RIGHTS. The zygote runs with the worker's scrubbed environment, is
+non-dumpable, and dies with the grader process that started it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from grader.sandbox.procfs import stat_fields
 
-TOKEN_VAR = "GRADER_WORKER_TOKEN"
+PR_SET_PDEATHSIG = 1
 
 
 def _running(pid: int) -> bool:
@@ -63,8 +63,8 @@ class Zygote:
         self.sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.zygote", str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),), env={**env, TOKEN_VAR: ""},
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         theirs.close()
 
@@ -75,10 +75,9 @@ class Zygote:
             raise OSError("the zygote is gone")
         return json.loads(reply)
 
-    def spawn(self, fds: list[int], cwd: str, token: str, memory: int, output: int
-              ) -> ForkedProcess:
-        reply = self._ask({"op": "spawn", "cwd": cwd, "token": token, "memory": memory,
-                           "output": output}, fds)
+    def spawn(self, fds: list[int], plan: dict[str, Any]) -> ForkedProcess:
+        """Fork a keeper for a worker with these descriptors and this plan."""
+        reply = self._ask({"op": "spawn", "plan": plan}, fds)
         return ForkedProcess(self, int(reply["pid"]))
 
     def exit_code(self, pid: int, timeout: float) -> int | None:
@@ -96,33 +95,16 @@ class Zygote:
             self.proc.wait()
 
 
-def _child(fds: list[int], request: dict[str, Any], sock: socket.socket) -> None:
-    """Become a worker (never returns)."""
-    try:
-        from grader.sandbox import worker
-
-        sock.close()
-        os.setsid()
-        req_r, rep_w, out = fds
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(out, 1)
-        os.dup2(out, 2)
-        os.close(out)
-        os.chdir(request["cwd"])
-        os.environ[TOKEN_VAR] = request["token"]
-        worker.set_limits(int(request["memory"]), int(request["output"]))
-        server = worker.Server()
-        worker.send(rep_w, server.wire.encode({"ok": True, "ready": True}))
-        server.serve(req_r, rep_w)
-    finally:
-        os._exit(0)
-
-
 def serve(sock: socket.socket) -> None:
-    import numpy  # noqa: F401 - imported once here, inherited by every fork
+    import ctypes
+    import signal
 
-    from grader.sandbox import wire, worker  # noqa: F401
+    import numpy.random  # noqa: F401 - imported once here (numpy too), inherited by every fork
+
+    from grader.sandbox import identity, keeper, policy, wire, worker  # noqa: F401
+
+    identity.non_dumpable()
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
     codes: dict[int, int] = {}
     while True:
@@ -136,7 +118,8 @@ def serve(sock: socket.socket) -> None:
         if request["op"] == "spawn":
             pid = os.fork()
             if pid == 0:
-                _child(fds, request, sock)
+                sock.close()
+                keeper.run(fds, request["plan"])
             for fd in fds:
                 os.close(fd)
             reply: dict[str, Any] = {"pid": pid}

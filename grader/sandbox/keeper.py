@@ -1,0 +1,109 @@
+"""The keeper: the small process between the grader (or its zygote) and a worker.
+
+It never runs learner code. It unshares the namespaces, forks the worker (PID 1 of the new PID
+namespace), puts it in a pids cgroup where it can, tells the grader the worker's pid in a first
+frame written before the worker may start, then waits for it and exits with its status (a signal
+`s` as exit code 128 + s). If its own parent dies it kills the worker. Run as
+`python -m grader.sandbox.keeper FDS PLAN` where no zygote is available.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import sys
+from typing import Any, NoReturn
+
+from grader.sandbox import identity, namespaces
+from grader.sandbox.confine import OFF
+from grader.sandbox.policy import Plan
+
+PR_SET_PDEATHSIG = 1
+
+
+def run(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
+    """Become the keeper of one worker (never returns)."""
+    try:
+        _keep(fds, plan_doc)
+    except BaseException:  # the grader reads the exit code; the traceback goes to the output file
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(125)
+
+
+def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
+    from grader.sandbox import wire, worker
+
+    req_r, rep_w, out, stack = fds
+    plan = Plan(**plan_doc)
+    if os.getsid(0) != os.getpid():  # spawned with a session of its own already
+        os.setsid()
+    identity.non_dumpable()
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    layers: dict[str, str] = {}
+    try:
+        layers["namespaces"] = namespaces.unshare()
+    except OSError as exc:
+        layers["namespaces"] = f"{OFF}{exc}"
+    if plan.uid is not None:
+        plan.uid += os.getpid()  # a uid of its own: no other process shares its limits
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(go_w)
+        os.read(go_r, 1)  # wait until the keeper has spoken for us
+        os.close(go_r)
+        worker.run(req_r, rep_w, out, stack, plan, dict(layers))
+    os.close(go_r)
+    group = namespaces.pids_cgroup(pid, int(plan.limits["processes"]))
+    layers["processes"] = _processes(group is not None, plan)
+    pidns = not layers["namespaces"].startswith(OFF)
+    worker.send(rep_w, wire.encode({"keeper": True, "pid": pid, "pidns": pidns,
+                                    "layers": layers}))
+    for fd in (req_r, rep_w, out, stack):
+        os.close(fd)
+
+    def end(signum: int, frame: Any) -> None:
+        os.kill(pid, signal.SIGKILL)
+        os._exit(128 + signal.SIGKILL)
+
+    signal.signal(signal.SIGTERM, end)
+    os.write(go_w, b"go")
+    os.close(go_w)
+    _, status = os.waitpid(pid, 0)
+    if group is not None:
+        namespaces.remove_cgroup(group)
+    os._exit(encode_status(status))
+
+
+def _processes(cgroup: bool, plan: Plan) -> str:
+    limit = int(plan.limits["processes"])
+    if cgroup:
+        return f"pids cgroup, at most {limit}"
+    if plan.uid is not None:
+        return f"RLIMIT_NPROC {limit} for the worker's own uid"
+    if os.getuid() == 0:
+        return OFF + "no pids cgroup here, and uid 0 is exempt from RLIMIT_NPROC"
+    return OFF + "no pids cgroup here; RLIMIT_NPROC would count all the user's processes"
+
+
+def encode_status(status: int) -> int:
+    """A wait status as an exit code: a signal `s` as 128 + s, an exit code up to 127."""
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return min(os.waitstatus_to_exitcode(status), 127)
+
+
+def decode_exit(code: int | None) -> int | None:
+    """The inverse of `encode_status` on the keeper's exit code: negative for a signal."""
+    if code is None or code < 128:
+        return code
+    return -(code - 128)
+
+
+if __name__ == "__main__":
+    run([int(fd) for fd in sys.argv[1].split(",")], json.loads(sys.argv[2]))
