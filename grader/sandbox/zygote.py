@@ -115,6 +115,7 @@ def serve(sock: socket.socket) -> None:
         if not data:
             return
         request = json.loads(data)
+        _reap(codes)
         if request["op"] == "spawn":
             pid = os.fork()
             if pid == 0:
@@ -126,6 +127,20 @@ def serve(sock: socket.socket) -> None:
         else:
             reply = {"code": _wait(int(request["pid"]), float(request["timeout"]), codes)}
         sock.send(json.dumps(reply).encode())
+
+
+def _reap(codes: dict[int, int], keep: int = 1024) -> None:
+    """Collect every keeper that has ended (stopped workers are not waited for one by one)."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if not pid:
+            break
+        codes[pid] = os.waitstatus_to_exitcode(status)
+    for pid in list(codes)[:-keep]:
+        del codes[pid]
 
 
 def _wait(pid: int, timeout: float, codes: dict[int, int]) -> int | None:
