@@ -408,6 +408,26 @@ chain(20)
 
 # ---- limits the learner cannot lift -----------------------------------------------------------
 
+@needs("processes", "namespaces")
+def test_a_fork_bomb_stops_at_the_process_bound(deck):
+    code = """
+import os, time
+children = 0
+try:
+    for _ in range(500):
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        children += 1
+except OSError as exc:
+    print("stopped after", children, exc.errno)
+"""
+    result = attack(deck, code)
+    assert "stopped after" in result.load_output
+    assert int(result.load_output.split("stopped after")[1].split()[0]) < 100
+    assert result.passed
+
+
 @needs("scratch_disk", "landlock")
 def test_disk_fill_stops_at_the_scratch_cap(deck):
     code = """

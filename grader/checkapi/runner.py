@@ -4,6 +4,7 @@ the runs."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +56,15 @@ def to_exercise(card: Card, outcome: RunOutcome) -> ExerciseResult:
     return result
 
 
+def _forget_other_module(checks_file: Path) -> None:
+    """pytest's importlib mode names a checks module by its file name and reuses a module of
+    that name already imported: another deck's checks of the same name must not be run."""
+    module = sys.modules.get(checks_file.stem)
+    if module is not None and Path(getattr(module, "__file__", "") or "").resolve() \
+            != checks_file.resolve():
+        del sys.modules[checks_file.stem]
+
+
 def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | None = None
                ) -> list[ExerciseResult]:
     """Run `checks_file` once per run; results in the order of `runs`. With several runs,
@@ -76,6 +86,7 @@ def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | 
     results: list[ExerciseResult] = []
     plugin = GraderPlugin(runs, limits, on_result=lambda outcome: results.append(
         to_exercise(card, outcome)), prepare=prepare)
+    _forget_other_module(checks_file)
     args = [str(checks_file), "--rootdir", str(checks_file.parent), "-c", os.devnull,
             *PYTEST_ARGS]
     try:

@@ -60,7 +60,8 @@ def apply(plan: Plan, layers: dict[str, str]) -> dict[str, str]:
     except OSError as exc:
         layers["no_new_privs"] = f"{OFF}{exc}"
     os.chdir(plan.work_dir)
-    layers["rlimits"] = set_limits(limits, processes=uid is not None)
+    layers["rlimits"] = set_limits(limits, processes=uid is not None or
+                                   namespaces.USERNS in layers.get("namespaces", ""))
     version = landlock.abi()
     if version == 0:
         layers["landlock"] = OFF + "not supported by this kernel"

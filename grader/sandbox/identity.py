@@ -82,13 +82,15 @@ def become(uid: int | None) -> str:
         drop_capabilities()  # none are left after the uid change; the bounding set goes too
         return f"uid {uid}, no groups, no capabilities"
     drop_capabilities()
-    return f"uid {os.getuid()} kept (Python not readable by others), no capabilities"
+    why = "Python not readable by others" if os.getuid() == 0 else "the grader is not root"
+    return f"uid {os.getuid()} kept ({why}), no capabilities"
 
 
 def no_new_privs() -> None:
     _prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
-def non_dumpable() -> None:
-    """No core dumps, no ptrace, no /proc/PID/mem for this process, even by its own uid."""
-    _prctl(PR_SET_DUMPABLE, 0)
+def dumpable(on: bool) -> None:
+    """Off: no core dumps, no ptrace, no /proc/PID/mem for this process, even by its own uid
+    (and its /proc files belong to root)."""
+    _prctl(PR_SET_DUMPABLE, int(on))

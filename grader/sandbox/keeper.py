@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from grader.sandbox import identity, namespaces
 from grader.sandbox.confine import OFF
+from grader.sandbox.namespaces import USERNS
 from grader.sandbox.policy import Plan
 
 PR_SET_PDEATHSIG = 1
@@ -42,13 +43,14 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
     plan = Plan(**plan_doc)
     if os.getsid(0) != os.getpid():  # spawned with a session of its own already
         os.setsid()
-    identity.non_dumpable()
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     layers: dict[str, str] = {}
+    identity.dumpable(True)  # our own /proc/self/uid_map stays writable by our own uid
     try:
         layers["namespaces"] = namespaces.unshare()
     except OSError as exc:
         layers["namespaces"] = f"{OFF}{exc}"
+    identity.dumpable(False)
     if plan.uid is not None:
         plan.uid += os.getpid()  # a uid of its own: no other process shares its limits
     go_r, go_w = os.pipe()
@@ -61,7 +63,7 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
         worker.run(req_r, rep_w, out, stack, plan, dict(layers))
     os.close(go_r)
     group = namespaces.pids_cgroup(pid, int(plan.limits["processes"]))
-    layers["processes"] = _processes(group is not None, plan)
+    layers["processes"] = _processes(group is not None, plan, layers["namespaces"])
     pidns = not layers["namespaces"].startswith(OFF)
     worker.send(rep_w, wire.encode({"keeper": True, "pid": pid, "pidns": pidns,
                                     "layers": layers}))
@@ -81,12 +83,14 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
     os._exit(encode_status(status))
 
 
-def _processes(cgroup: bool, plan: Plan) -> str:
+def _processes(cgroup: bool, plan: Plan, userns: str) -> str:
     limit = int(plan.limits["processes"])
     if cgroup:
         return f"pids cgroup, at most {limit}"
     if plan.uid is not None:
         return f"RLIMIT_NPROC {limit} for the worker's own uid"
+    if USERNS in userns:
+        return f"RLIMIT_NPROC {limit}, counted in the worker's own user namespace"
     if os.getuid() == 0:
         return OFF + "no pids cgroup here, and uid 0 is exempt from RLIMIT_NPROC"
     return OFF + "no pids cgroup here; RLIMIT_NPROC would count all the user's processes"

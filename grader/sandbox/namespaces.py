@@ -18,6 +18,7 @@ CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18
 PIDS_V1 = Path("/sys/fs/cgroup/pids")
+USERNS = "in a user namespace"
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -41,7 +42,7 @@ def unshare() -> str:
         Path("/proc/self/setgroups").write_text("deny")
         Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
         Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
-    return "pid, net, ipc, uts, mount" + (" in a user namespace" if in_userns else "")
+    return "pid, net, ipc, uts, mount" + (f" {USERNS}" if in_userns else "")
 
 
 def mount_scratch(work: str, size: int, inodes: int, uid: int | None) -> None:

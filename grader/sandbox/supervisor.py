@@ -106,7 +106,7 @@ class Worker:
     def __init__(self, limits: Limits | None = None, zygote: Zygote | None = None):
         from grader.sandbox import identity
 
-        identity.non_dumpable()  # no process of our uid may read or trace the grader
+        identity.dumpable(False)  # no process of our uid may read or trace the grader
         self.limits = limits or Limits()
         self.mode = sandbox_mode()
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))

@@ -103,7 +103,7 @@ def serve(sock: socket.socket) -> None:
 
     from grader.sandbox import identity, keeper, policy, wire, worker  # noqa: F401
 
-    identity.non_dumpable()
+    identity.dumpable(False)
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
     codes: dict[int, int] = {}
