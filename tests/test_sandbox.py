@@ -428,6 +428,28 @@ except OSError as exc:
     assert result.passed
 
 
+@pytest.mark.skipif("memory cgroup" not in LAYERS.get("processes", ""),
+                    reason="no memory cgroup here (needs root and a v1 memory hierarchy)")
+def test_memory_is_bounded_across_all_the_workers_processes(deck):
+    code = """
+import os
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        block = bytearray(300 * 1024 * 1024)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        os._exit(0)
+    children.append(pid)
+killed = sum(os.WIFSIGNALED(os.waitpid(pid, 0)[1]) for pid in children)
+print("killed", killed)
+"""
+    result = attack(deck, code)  # 6 x 300 MiB, each under its own 512 MiB address-space cap
+    assert int(result.load_output.split("killed")[1].split()[0]) >= 1
+    assert result.passed
+
+
 @needs("scratch_disk", "landlock")
 def test_disk_fill_stops_at_the_scratch_cap(deck):
     code = """

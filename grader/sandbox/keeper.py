@@ -62,8 +62,8 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
         os.close(go_r)
         worker.run(req_r, rep_w, out, stack, plan, dict(layers))
     os.close(go_r)
-    group = namespaces.pids_cgroup(pid, int(plan.limits["processes"]))
-    layers["processes"] = _processes(group is not None, plan, layers["namespaces"])
+    groups = namespaces.cgroups(pid, int(plan.limits["processes"]), int(plan.limits["memory"]))
+    layers["processes"] = _processes(groups, plan, layers["namespaces"])
     pidns = not layers["namespaces"].startswith(OFF)
     worker.send(rep_w, wire.encode({"keeper": True, "pid": pid, "pidns": pidns,
                                     "layers": layers}))
@@ -72,21 +72,24 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
 
     def end(signum: int, frame: Any) -> None:
         os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        namespaces.release(groups)
         os._exit(128 + signal.SIGKILL)
 
     signal.signal(signal.SIGTERM, end)
     os.write(go_w, b"go")
     os.close(go_w)
     _, status = os.waitpid(pid, 0)
-    if group is not None:
-        namespaces.remove_cgroup(group)
+    namespaces.release(groups)
     os._exit(encode_status(status))
 
 
-def _processes(cgroup: bool, plan: Plan, userns: str) -> str:
+def _processes(cgroups: list[str], plan: Plan, userns: str) -> str:
     limit = int(plan.limits["processes"])
-    if cgroup:
-        return f"pids cgroup, at most {limit}"
+    if "pids" in cgroups:
+        memory = f"; memory cgroup, {int(plan.limits['memory']) // 1024**2} MiB in all" \
+            if "memory" in cgroups else ""
+        return f"pids cgroup, at most {limit}{memory}"
     if plan.uid is not None:
         return f"RLIMIT_NPROC {limit} for the worker's own uid"
     if USERNS in userns:

@@ -5,7 +5,8 @@ namespaces, inside a new user namespace when the grader is not root, and forks t
 becomes PID 1 of the new PID namespace: when it dies, the kernel kills every process it started,
 whatever they did to their session or environment. The network namespace has no interface but a
 loopback that is down. In the mount namespace the worker's writable folder is a size-capped
-tmpfs. As root, a pids cgroup also bounds how many processes the worker may have at once.
+tmpfs. As root, pids and memory cgroups also bound how many processes the worker may have at
+once and how much memory they may use together.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18
-PIDS_V1 = Path("/sys/fs/cgroup/pids")
+CGROUP_V1 = Path("/sys/fs/cgroup")
 USERNS = "in a user namespace"
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -55,23 +56,52 @@ def mount_scratch(work: str, size: int, inodes: int, uid: int | None) -> None:
                        ctypes.c_ulong(MS_NOSUID | MS_NODEV), options), "mount tmpfs")
 
 
-def pids_cgroup(pid: int, limit: int) -> Path | None:
-    """Put `pid` in a new pids cgroup (v1 hierarchy, root only) capped at `limit` processes;
-    None where none can be made. The caller removes it with `remove_cgroup` when `pid` is gone."""
-    if os.geteuid() != 0 or not (PIDS_V1 / "cgroup.procs").is_file():
-        return None
-    group = PIDS_V1 / "grader" / str(pid)
+def cgroups(pid: int, processes: int, memory: int) -> list[str]:
+    """Put `pid` in cgroups of its own (v1 hierarchies, root only) that cap its processes and
+    the memory of all of them together; the controllers that took it. `release` removes them."""
+    if os.geteuid() != 0:
+        return []
+    taken = []
+    for controller, files in (("pids", {"pids.max": processes}),
+                              ("memory", {"memory.limit_in_bytes": memory})):
+        hierarchy = CGROUP_V1 / controller
+        if not (hierarchy / "cgroup.procs").is_file():
+            continue
+        _sweep(hierarchy / "grader")
+        group = hierarchy / "grader" / str(os.getpid())
+        try:
+            group.mkdir(parents=True, exist_ok=True)
+            for name, value in files.items():
+                (group / name).write_text(str(value))
+            (group / "cgroup.procs").write_text(str(pid))
+            taken.append(controller)
+        except OSError:
+            _remove(group)
+    return taken
+
+
+def release(controllers: list[str]) -> None:
+    """Remove this keeper's cgroups (its worker is gone)."""
+    for controller in controllers:
+        _remove(CGROUP_V1 / controller / "grader" / str(os.getpid()))
+
+
+def _sweep(parent: Path) -> None:
+    """Remove the cgroups of keepers that died without removing their own."""
     try:
-        group.mkdir(parents=True, exist_ok=True)
-        (group / "pids.max").write_text(str(limit))
-        (group / "cgroup.procs").write_text(str(pid))
+        names = [n for n in os.listdir(parent) if n.isdigit()]
     except OSError:
-        remove_cgroup(group)
-        return None
-    return group
+        return
+    for name in names:
+        try:
+            os.kill(int(name), 0)
+        except ProcessLookupError:
+            _remove(parent / name)
+        except PermissionError:
+            pass
 
 
-def remove_cgroup(group: Path) -> None:
+def _remove(group: Path) -> None:
     try:
         group.rmdir()
     except OSError:
