@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from probe_deck import GOOD, gone, make_deck
 
 from grader.checking import check_cards
 from grader.deck.project import Project
@@ -20,57 +21,9 @@ from grader.sandbox.supervisor import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CARD = '''---
-title: Probe
-points: 2
----
-> [!question] Probe
-> Write `weights(n, rng)` and `echo(x)`.
-
-> [!success]- Answer
-> ```python solution
-> def weights(n, rng):
->     """n by n standard normal draws."""
->     # BEGIN SOLUTION
->     return rng.normal(size=(n, n))
->     # END SOLUTION
->
->
-> def echo(x):
->     # BEGIN SOLUTION
->     return x
->     # END SOLUTION
-> ```
-'''
-
-CHECKS = '''
-import numpy as np
-import pytest
-
-from grader.checkapi.expect import expect_array, expect_close, expect_raises
-
-
-@pytest.mark.limit(seconds=1)
-def test_weights(learner, rng):
-    """weights has the right shape"""
-    expect_array(learner.weights(3, rng), "weights(3, rng)", shape=(3, 3))
-
-
-@pytest.mark.limit(seconds=1)
-def test_echo(learner):
-    """echo returns its argument"""
-    x = np.arange(4.0)
-    expect_close(learner.echo(x), x, "echo(x)")
-'''
-
-
 @pytest.fixture
 def deck(tmp_path: Path) -> Project:
-    (tmp_path / "cards").mkdir()
-    (tmp_path / "cards" / "01-probe.md").write_text(CARD)
-    (tmp_path / "checks").mkdir()
-    (tmp_path / "checks" / "test_01_probe.py").write_text(CHECKS)
-    return Project(tmp_path)
+    return make_deck(tmp_path, limit=1)
 
 
 def grade(deck: Project, source: str, limits: Limits | None = None):
@@ -84,15 +37,6 @@ def grade(deck: Project, source: str, limits: Limits | None = None):
 
 def messages(result) -> str:
     return "\n".join(c.message for c in result.checks)
-
-
-GOOD = """
-def weights(n, rng):
-    return rng.normal(size=(n, n))
-
-def echo(x):
-    return x
-"""
 
 
 def test_good_submission_passes(deck):
@@ -214,28 +158,6 @@ def echo(x):
 """
     result, _ = grade(deck, source)
     assert "numpy.ndarray subclass" in messages(result)
-
-
-def running_with(marker: str) -> list[int]:
-    """Host processes whose command line holds `marker` (the learner cannot write us its pids:
-    it can write nothing outside its scratch folder)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if stat[0] != "Z":
-                    found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def gone(marker: str, seconds: float = 3.0) -> bool:
-    deadline = time.time() + seconds
-    while running_with(marker) and time.time() < deadline:
-        time.sleep(0.05)
-    return not running_with(marker)
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc to find processes")

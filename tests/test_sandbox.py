@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from probe_deck import GOOD, gone, make_deck
 
 from grader.checkapi.plugin import Run
 from grader.checkapi.runner import run_checks
@@ -25,47 +26,6 @@ from grader.sandbox import seccomp
 from grader.sandbox.confine import missing
 from grader.sandbox.supervisor import Limits, Worker, shared_zygote
 
-CARD = """---
-title: Probe
-points: 2
----
-> [!question] Probe
-> Write `weights(n, rng)` and `echo(x)`.
-
-> [!success]- Answer
-> ```python solution
-> def weights(n, rng):
->     # BEGIN SOLUTION
->     return rng.normal(size=(n, n))
->     # END SOLUTION
->
->
-> def echo(x):
->     # BEGIN SOLUTION
->     return x
->     # END SOLUTION
-> ```
-"""
-CHECKS = '''
-import numpy as np
-import pytest
-
-from grader.checkapi.expect import expect_array, expect_close
-
-
-@pytest.mark.limit(seconds=2)
-def test_weights(learner, rng):
-    """weights has the right shape"""
-    expect_array(learner.weights(3, rng), "weights(3, rng)", shape=(3, 3))
-
-
-@pytest.mark.limit(seconds=2)
-def test_echo(learner):
-    """echo returns its argument"""
-    x = np.arange(4.0)
-    expect_close(learner.echo(x), x, "echo(x)")
-'''
-GOOD = "\ndef weights(n, rng):\n    return rng.normal(size=(n, n))\n\ndef echo(x):\n    return x\n"
 SECRET = "S3CRET-7f1c"
 
 
@@ -92,15 +52,12 @@ def needs(*names: str):
 
 @pytest.fixture
 def deck(tmp_path: Path) -> Project:
-    (tmp_path / "cards").mkdir()
-    (tmp_path / "cards" / "01-probe.md").write_text(CARD)
-    (tmp_path / "checks").mkdir()
-    (tmp_path / "checks" / "test_01_probe.py").write_text(CHECKS)
+    project = make_deck(tmp_path, limit=5)
     (tmp_path / "solutions").mkdir()
     (tmp_path / "solutions" / "01_probe.py").write_text(f"# {SECRET}\n" + GOOD)
     (tmp_path / ".grader").mkdir()
     (tmp_path / ".grader" / "progress.json").write_text("{}")
-    return Project(tmp_path, tmp_path / "checks")
+    return project
 
 
 def snapshot(*roots: Path) -> dict[str, str]:
@@ -147,18 +104,6 @@ def attack(deck: Project, code: str, *extra: Path, functions: str = GOOD):
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     assert not changed, f"the submission changed {sorted(changed)}"
     return result
-
-
-def running_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if (entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes()
-                    and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
 
 
 # ---- forging the grade: the grader's memory, signals, ptrace --------------------------------
@@ -400,10 +345,7 @@ chain(20)
 """
     result = attack(deck, code)
     assert result.passed
-    deadline = time.time() + 3
-    while running_with("300.510") and time.time() < deadline:
-        time.sleep(0.05)
-    assert not running_with("300.510"), "a process outlived its worker"
+    assert gone("300.510"), "a process outlived its worker"
 
 
 # ---- limits the learner cannot lift -----------------------------------------------------------
@@ -434,18 +376,17 @@ def test_memory_is_bounded_across_all_the_workers_processes(deck):
     code = """
 import os
 children = []
-for _ in range(6):
+for _ in range(4):
     pid = os.fork()
     if pid == 0:
-        block = bytearray(300 * 1024 * 1024)
-        for i in range(0, len(block), 4096):
-            block[i] = 1
+        block = b"x" * (200 * 1024 * 1024)
         os._exit(0)
     children.append(pid)
 killed = sum(os.WIFSIGNALED(os.waitpid(pid, 0)[1]) for pid in children)
 print("killed", killed)
 """
-    result = attack(deck, code)  # 6 x 300 MiB, each under its own 512 MiB address-space cap
+    result = attack(deck, code)  # 4 x 200 MiB, each under its own 512 MiB address-space cap
+    assert "killed" in result.load_output, everything_said(result)
     assert int(result.load_output.split("killed")[1].split()[0]) >= 1
     assert result.passed
 
