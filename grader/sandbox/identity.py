@@ -13,17 +13,16 @@ from __future__ import annotations
 import ctypes
 import os
 
+from grader.sandbox import libc
+
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 4, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 CAP_VERSION_3 = 0x20080522
 
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 def _prctl(option: int, arg: int = 0) -> None:
-    if _libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"prctl({option}): {os.strerror(err)}")
+    libc.call("prctl", option, ctypes.c_ulong(arg), 0, 0, 0)
 
 
 class _CapHeader(ctypes.Structure):
@@ -59,9 +58,7 @@ def drop_capabilities() -> None:
         pass
     header = _CapHeader(CAP_VERSION_3, 0)
     data = (_CapData * 2)()
-    if _libc.capset(ctypes.byref(header), data) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"capset: {os.strerror(err)}")
+    libc.call("capset", ctypes.byref(header), data)
 
 
 def capabilities_left() -> int:

@@ -9,19 +9,16 @@ frame written before the worker may start, then waits for it and exits with its 
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
 import sys
 from typing import Any, NoReturn
 
-from grader.sandbox import identity, namespaces
+from grader.sandbox import identity, libc, namespaces
 from grader.sandbox.confine import OFF
 from grader.sandbox.namespaces import USERNS
 from grader.sandbox.policy import Plan
-
-PR_SET_PDEATHSIG = 1
 
 
 def run(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
@@ -43,7 +40,7 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
     plan = Plan(**plan_doc)
     if os.getsid(0) != os.getpid():  # spawned with a session of its own already
         os.setsid()
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    libc.die_with_parent(signal.SIGTERM)
     layers: dict[str, str] = {}
     identity.dumpable(True)  # our own /proc/self/uid_map stays writable by our own uid
     try:

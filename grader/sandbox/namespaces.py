@@ -15,20 +15,13 @@ import ctypes
 import os
 from pathlib import Path
 
+from grader.sandbox import libc
+
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 1 << 18
 CGROUP_V1 = Path("/sys/fs/cgroup")
 USERNS = "in a user namespace"
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
 
 def unshare() -> str:
     """New PID (for the next child), network, IPC, UTS and mount namespaces; returns a
@@ -38,7 +31,7 @@ def unshare() -> str:
     in_userns = os.geteuid() != 0
     if in_userns:
         flags |= CLONE_NEWUSER
-    _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
+    libc.call("unshare", ctypes.c_int(flags))
     if in_userns:  # map our own ids only: nothing else exists in there
         Path("/proc/self/setgroups").write_text("deny")
         Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
@@ -48,12 +41,11 @@ def unshare() -> str:
 
 def mount_scratch(work: str, size: int, inodes: int, uid: int | None) -> None:
     """Keep our mounts private, then give `work` a fresh tmpfs of `size` bytes."""
-    _check(_libc.mount(None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None),
-           "mount --make-rprivate /")
+    libc.call("mount", None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)
     owner = f",uid={uid},gid={uid}" if uid is not None else ""
     options = f"size={int(size)},nr_inodes={int(inodes)},mode=0700{owner}".encode()
-    _check(_libc.mount(b"tmpfs", work.encode(), b"tmpfs",
-                       ctypes.c_ulong(MS_NOSUID | MS_NODEV), options), "mount tmpfs")
+    libc.call("mount", b"tmpfs", work.encode(), b"tmpfs", ctypes.c_ulong(MS_NOSUID | MS_NODEV),
+              options)
 
 
 def cgroups(pid: int, processes: int, memory: int) -> list[str]:

@@ -18,8 +18,6 @@ from typing import Any
 
 from grader.sandbox.procfs import stat_fields
 
-PR_SET_PDEATHSIG = 1
-
 
 def _running(pid: int) -> bool:
     """True while `pid` exists and is not a zombie waiting to be reaped."""
@@ -96,15 +94,14 @@ class Zygote:
 
 
 def serve(sock: socket.socket) -> None:
-    import ctypes
     import signal
 
     import numpy.random  # noqa: F401 - imported once here (numpy too), inherited by every fork
 
-    from grader.sandbox import identity, keeper, policy, wire, worker  # noqa: F401
+    from grader.sandbox import identity, keeper, libc, policy, wire, worker  # noqa: F401
 
     identity.dumpable(False)
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    libc.die_with_parent(signal.SIGKILL)
 
     codes: dict[int, int] = {}
     while True:
