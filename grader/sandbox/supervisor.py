@@ -258,13 +258,17 @@ class Worker:
                             self.scratch / "src" / self.source_name)
 
     def _signal(self, signum: int) -> bool:
+        """Signal the worker (PID 1 of its namespace: its pidfd) or, without a PID namespace,
+        its process group."""
         try:
-            if self.pidfd is not None:
-                signal.pidfd_send_signal(self.pidfd, signum)
-            elif self.pid:
-                os.kill(self.pid, signum) if self.pidns else os.killpg(self.pid, signum)
-            else:
+            if not self.pid:
                 return False
+            if not self.pidns:
+                os.killpg(self.pid, signum)
+            elif self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, signum)
+            else:
+                os.kill(self.pid, signum)
         except (ProcessLookupError, PermissionError):
             return False
         return True
