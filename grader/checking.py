@@ -11,7 +11,7 @@ from grader.deck.card import Card
 from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.instructor.submissions import submission_file
-from grader.results import ExerciseResult
+from grader.results import ExerciseResult, total_points
 from grader.sandbox.supervisor import Limits, Worker, shared_zygote
 
 
@@ -34,7 +34,8 @@ def check_cards(project: Project, cards: list[Card], submission: Path | None = N
                 limits: Limits | None = None, early: Worker | None = None
                 ) -> list[ExerciseResult]:
     """Grade each card's learner file; a worker for the first one starts before pytest loads
-    (or is handed in as `early`, already starting)."""
+    (or is handed in as `early`, already starting). The learner's own files (no `submission`,
+    not the solutions) get only the checks visible to them; the rest are counted in `withheld`."""
     from grader.checkapi.runner import run_checks
 
     limits = limits or Limits()
@@ -51,15 +52,16 @@ def check_cards(project: Project, cards: list[Card], submission: Path | None = N
         if worker is None and path is not None:
             worker = Worker(limits, shared_zygote())  # --all: fork, do not start Python again
         run = Run(path, seed=seed, worker=worker)
-        results += run_checks(card, project.checks_file(card), [run], limits)
+        results += run_checks(card, project.checks_file(card), [run], limits,
+                              visible_only=submission is None and not solution)
     return results
 
 
 def results_json(results: list[ExerciseResult]) -> str:
     doc: dict[str, Any] = {
         "version": 1,
-        "score": round(sum(r.score for r in results), 6),
-        "max_score": round(sum(r.max_score for r in results), 6),
+        "score": total_points(r.score for r in results),
+        "max_score": total_points(r.max_score for r in results),
         "passed": all(r.passed for r in results),
         "exercises": [r.to_dict() for r in results],
     }

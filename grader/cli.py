@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                    default="text")
     c.add_argument("--seed", type=int, help="the checks' base seed")
     c.add_argument("--checks", type=Path, help="a private checks folder")
+    c.add_argument("--full-report", type=Path, help="also write the full JSON report here (a "
+                   "trimmed classroom report points to it)")
 
     v = sub.add_parser("verify", help="prove the deck: solutions pass, stubs and mistakes fail")
     v.add_argument("exercises", nargs="*")
@@ -79,15 +81,24 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--checks", type=Path, help="a private checks folder")
     g.add_argument("--shard", help="K/N: grade the K-th of N stable slices of the class")
     g.add_argument("--force", action="store_true", help="re-grade students already graded")
-    g.add_argument("--format", choices=["json", "junit", "gradescope", "classroom"],
-                   action="append", help="extra per-student reports")
+    g.add_argument("--format", choices=["json", "junit", "gradescope", "classroom", "canvas",
+                                        "moodle", "long"],
+                   action="append", help="extra reports: per student (junit, gradescope, "
+                   "classroom) or per class (canvas, moodle, long)")
     g.add_argument("--seed", type=int)
+    g.add_argument("--sort", choices=["name", "score"], default="name",
+                   help="order of the student rows in the summary (score: lowest first)")
+
+    z = sub.add_parser("gradescope", help="a Gradescope autograder zip of this deck")
+    z.add_argument("zip", type=Path, help="the zip to write, e.g. autograder.zip")
+    z.add_argument("--checks", type=Path, help="a private checks folder to ship instead")
 
     sub.add_parser("doctor", help="which isolation layers learner code gets here, tested live")
 
     m = sub.add_parser("merge", help="join shard outputs of `grader grade` into one gradebook")
     m.add_argument("dirs", nargs="+", type=Path)
     m.add_argument("--out", type=Path, required=True)
+    m.add_argument("--sort", choices=["name", "score"], default="name")
     return p
 
 

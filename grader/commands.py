@@ -234,7 +234,11 @@ def _check(args: argparse.Namespace, early) -> int:
     else:
         from grader.instructor.reports import render
 
-        print(render(args.format, {"": results}))
+        print(render(args.format, {"": results}, full_report=str(args.full_report or "")))
+    if args.full_report is not None:
+        from grader.files import atomic_write
+
+        atomic_write(args.full_report, results_json(results) + "\n")
     if not args.solution and args.submission is None:
         from grader.progress import Progress
 
@@ -354,10 +358,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
             project, args.submissions, args.out, jobs=args.jobs, shard=shard, force=args.force,
             seed=DEFAULT_SEED if args.seed is None else args.seed, formats=args.format,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    out().print(class_summary(project, graded))
-    out().print(f"wrote {args.out / 'gradebook.csv'} and {len(graded)} student reports",
-                markup=False)
+    out().print(class_summary(graded, args.sort, _screenful()))
+    out().print(f"wrote {args.out / 'gradebook.csv'}, {args.out / 'report.html'}, "
+                f"{len(graded)} student reports and their feedback in "
+                f"{args.out / 'feedback'}", markup=False)
     return 0
+
+
+def _screenful() -> int:
+    """How many student rows the summary shows: a terminal's height, at least 20."""
+    return max(20, out().size.height - 5)
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -366,7 +376,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
     project = _project(args)
     graded = merge(project, args.dirs, args.out)
-    out().print(class_summary(project, graded))
+    out().print(class_summary(graded, args.sort, _screenful()))
     out().print(f"wrote {args.out / 'gradebook.csv'} for {len(graded)} students", markup=False)
     return 0
 
@@ -382,3 +392,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     report = examine(root)
     out().print(doctor_view(report))
     return 0 if report.ok else 1
+
+
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from grader.instructor.gradescope_package import build_package
+
+    project = _project(args)
+    files = build_package(project, args.zip)
+    out().print(f"wrote {args.zip}: {len(files)} files; upload it as the autograder of a "
+                "Gradescope programming assignment (see docs/formats.md)", markup=False)
+    return 0

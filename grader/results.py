@@ -2,16 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PASSED, FAILED, NOT_STARTED, ERROR, SKIPPED = "passed", "failed", "not_started", "error", "skipped"
-POINT_DECIMALS = 2  # the one precision points are shown in, in every view and report
+# Points are whole hundredths everywhere: a check's share is apportioned in hundredths (largest
+# remainder first) so that the shares add up to the card's points, and every sum is rounded again.
+POINT_DECIMALS = 2
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's values
+# How a learner problem (CheckResult.kind) ended a check: these are crashes, not wrong answers.
+CRASH_KINDS = frozenset({"timeout", "memory", "crash", "exit", "output", "too_big", "garbled"})
+NO_FILE = "no_file"  # the kind of every check of an exercise that had no file
 
 
 def format_points(value: float) -> str:
     """`3.33`, `10`: points as every view shows them."""
-    return f"{round(value, POINT_DECIMALS) + 0.0:g}"
+    return f"{round_points(value):g}"
+
+
+def round_points(value: float) -> float:
+    """`value` to POINT_DECIMALS places (and never `-0.0`)."""
+    return round(value, POINT_DECIMALS) + 0.0
+
+
+def total_points(values: Iterable[float]) -> float:
+    """A sum of points, rounded: 3.34 + 3.33 + 3.33 is 10, not 10.000000000000002."""
+    return round_points(sum(values))
+
+
+def apportion(total: float, weights: list[float]) -> list[float]:
+    """`total` split in proportion to `weights`, in whole hundredths that add up to `total`
+    (rounded): the largest remainders get the spare hundredths, ties go to the earlier."""
+    unit = 10 ** POINT_DECIMALS
+    cents = round(total * unit)
+    whole = sum(weights)
+    if not weights or whole <= 0:
+        return [0.0] * len(weights)
+    exact = [cents * w / whole for w in weights]
+    shares = [int(x) for x in exact]
+    spare = cents - sum(shares)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in order[:spare]:
+        shares[i] += 1
+    return [s / unit for s in shares]
 
 
 @dataclass
@@ -36,10 +70,18 @@ class CheckResult:
     output: str = ""
     figures: list[Figure] = field(default_factory=list)
     seconds: float = 0.0
+    visibility: str = "visible"  # who sees it: one of VISIBILITIES (@pytest.mark.visibility)
+    kind: str = ""  # what ended it on the learner's side: "timeout", "crash"..., NO_FILE, or ""
 
     @property
     def passed(self) -> bool:
         return self.status == PASSED
+
+    @property
+    def crashed(self) -> bool:
+        """The learner's code raised, crashed or ran out of time or memory, or the check broke:
+        not a wrong answer, an error."""
+        return self.status == ERROR or self.kind in CRASH_KINDS
 
 
 @dataclass
@@ -52,14 +94,15 @@ class ExerciseResult:
     load_output: str = ""
     problem: str = ""  # a reason the exercise could not be graded at all ("no file")
     seconds: float = 0.0
+    withheld: int = 0  # checks the instructor runs that this (learner's) run left out
 
     @property
     def score(self) -> float:
-        return round(sum(c.points for c in self.checks), 6)
+        return total_points(c.points for c in self.checks)
 
     @property
     def max_score(self) -> float:
-        return round(sum(c.max_points for c in self.checks), 6)
+        return total_points(c.max_points for c in self.checks)
 
     @property
     def passed(self) -> bool:
@@ -69,17 +112,36 @@ class ExerciseResult:
     def not_started(self) -> bool:
         return bool(self.checks) and all(c.status in (NOT_STARTED, SKIPPED) for c in self.checks)
 
+    @property
+    def status(self) -> str:
+        """One word for the gradebook: passed, no_file, import_error, not_started, timeout,
+        crash, partial or failed (the first that applies)."""
+        if self.passed:
+            return "passed"
+        if self.problem:
+            return NO_FILE if not self.file else "import_error"
+        if self.not_started:
+            return "not_started"
+        kinds = {c.kind for c in self.checks}
+        if "timeout" in kinds:
+            return "timeout"
+        if any(c.crashed for c in self.checks):
+            return "crash"
+        return "partial" if self.score > 0 else "failed"
+
     def scale(self, total: float | None) -> None:
-        """Give each check its share of the exercise's points (the card's `points`, if set)."""
-        weights = sum(c.weight for c in self.checks) or 1.0
-        factor = (total / weights) if total else 1.0
-        for c in self.checks:
-            c.max_points = c.weight * factor  # full precision: totals round to the card's points
-            c.points = c.max_points if c.passed else 0.0
+        """Give each check its share of the exercise's points (the card's `points`, if set; else
+        its weight), in hundredths that add up to the total."""
+        weights = [c.weight for c in self.checks]
+        shares = apportion(total if total else sum(weights), weights)
+        for c, share in zip(self.checks, shares, strict=True):
+            c.max_points = share
+            c.points = share if c.passed else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(score=self.score, max_score=self.max_score, passed=self.passed)
+        data.update(score=self.score, max_score=self.max_score, passed=self.passed,
+                    status=self.status)
         for check in data["checks"]:
             check.pop("weight", None)
         return data
@@ -96,5 +158,5 @@ def exercise_from_dict(data: dict[str, Any]) -> ExerciseResult:
     return ExerciseResult(
         number=data["number"], slug=data["slug"], title=data["title"], file=data["file"],
         checks=checks, load_output=data.get("load_output", ""), problem=data.get("problem", ""),
-        seconds=data.get("seconds", 0.0),
+        seconds=data.get("seconds", 0.0), withheld=data.get("withheld", 0),
     )

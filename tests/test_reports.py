@@ -15,7 +15,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from grader.checking import results_json
-from grader.instructor.reports import clean, fence, render
+from grader.instructor.formats.text import clean, fence
+from grader.instructor.reports import render
 from grader.results import (
     ERROR,
     FAILED,
@@ -108,15 +109,20 @@ def test_junit_parses_back_with_counts_names_and_times():
     root = ET.fromstring(text.encode())
     assert root.tag == "testsuites"
     assert (root.get("tests"), root.get("failures"), root.get("errors"),
-            root.get("skipped")) == ("7", "3", "0", "1")
+            root.get("skipped")) == ("7", "2", "1", "1")
     first, second = root.findall("testsuite")
     assert first.get("name") == "03 xavier" and second.get("name") == "04 he"
     assert (first.get("tests"), first.get("failures"), first.get("errors"),
-            first.get("skipped")) == ("5", "3", "0", "1")
+            first.get("skipped")) == ("5", "2", "1", "1")
     assert float(first.get("time")) == pytest.approx(1.5)
     cases = first.findall("testcase")
     assert {c.get("classname") for c in cases} == {"03_xavier"}
-    assert [c.get("name") for c in cases][1] == "std is sqrt(2/(fan_in+fan_out)) <&>"
+    assert {c.get("file") for c in cases} == {"/work/03_xavier.py"}
+    assert [c.get("name") for c in cases] == [
+        "03_xavier::test_shapes", "03_xavier::test_scale", "03_xavier::test_gain",
+        "03_xavier::test_uniform", "03_xavier::test_scipy"]
+    titles = [c.find("properties/property[@name='title']").get("value") for c in cases]
+    assert titles[1] == "std is sqrt(2/(fan_in+fan_out)) <&>"
     assert [float(c.get("time")) for c in cases][:3] == pytest.approx([0.25, 0.5, 0.125])
     assert cases[0].find("failure") is None and cases[0].find("system-out") is not None
     assert cases[4].find("skipped").get("message") == "scipy is not installed"
@@ -126,7 +132,8 @@ def test_junit_parses_back_with_counts_names_and_times():
 def test_junit_failures_carry_status_message_frames_and_output_literally():
     root = ET.fromstring(render("junit", {"": [exercise()]}).encode())
     cases = root.find("testsuite").findall("testcase")
-    failed, error, not_started = (c.find("failure") for c in cases[1:4])
+    failed, error, not_started = (_outcome(c) for c in cases[1:4])
+    assert [f.tag for f in (failed, error, not_started)] == ["failure", "error", "failure"]
     assert [f.get("type") for f in (failed, error, not_started)] == [FAILED, ERROR, NOT_STARTED]
     assert failed.get("message") == "expected <b> & got [red]x[/red] ``` red  end"
     assert "[red]x[/red]" in failed.text and "hello ```` [bold]y[/bold] bold" in failed.text
@@ -138,6 +145,34 @@ def test_junit_failures_carry_status_message_frames_and_output_literally():
     assert "NotImplementedError" in not_started.text
 
 
+def _outcome(case: ET.Element) -> ET.Element:
+    """The <failure> or <error> of a testcase."""
+    return next(e for e in (case.find("failure"), case.find("error")) if e is not None)
+
+
+def _learner_problem(kind: str, message: str) -> CheckResult:
+    return CheckResult("test_x", "x", FAILED, message=message, kind=kind)
+
+
+@pytest.mark.parametrize(("check", "tag"), [
+    (_learner_problem("timeout", "f(…) stopped after 5 s"), "error"),
+    (_learner_problem("memory", "f(…) was killed"), "error"),
+    (_learner_problem("crash", "f(…) crashed with a segmentation fault"), "error"),
+    (_learner_problem("exit", "f(…): your code called sys.exit(0)"), "error"),
+    (_learner_problem("no_file", "no file"), "error"),
+    (_learner_problem("missing", "your file defines no `f`"), "failure"),
+    (_learner_problem("", "the std is 0.9; expected 0.07"), "failure"),
+])
+def test_junit_crashes_timeouts_and_missing_files_are_errors_wrong_answers_failures(check, tag):
+    result = ExerciseResult("03", "xavier", "Xavier", "" if check.kind == "no_file" else "/w/x.py",
+                            checks=[check])
+    case = ET.fromstring(render("junit", {"": [result]}).encode()).find("testsuite/testcase")
+    outcome = _outcome(case)
+    assert outcome.tag == tag
+    assert outcome.get("type") == (check.kind or FAILED)
+    assert outcome.get("message") == check.message
+
+
 def test_junit_is_accepted_by_a_junit_parser():
     junitparser = pytest.importorskip("junitparser")
     xml = junitparser.JUnitXml.fromstring(render("junit", {"": [exercise(), passing()]}))
@@ -146,12 +181,12 @@ def test_junit_is_accepted_by_a_junit_parser():
     suite = suites[0]
     declared = (suite.tests, suite.failures, suite.errors, suite.skipped)
     suite.update_statistics()
-    assert declared == (suite.tests, suite.failures, suite.errors, suite.skipped) == (5, 3, 0, 1)
+    assert declared == (suite.tests, suite.failures, suite.errors, suite.skipped) == (5, 2, 1, 1)
     cases = list(suite)
     assert [c.is_passed for c in cases] == [True, False, False, False, False]
     assert [c.is_skipped for c in cases] == [False, False, False, False, True]
     kinds = [type(r).__name__ for c in cases for r in c.result]
-    assert kinds == ["Failure", "Failure", "Failure", "Skipped"]
+    assert kinds == ["Failure", "Error", "Failure", "Skipped"]
     assert cases[1].result[0].type == FAILED
     assert "[red]x[/red]" in cases[1].result[0].message
     assert cases[2].time == pytest.approx(0.125)
@@ -233,6 +268,33 @@ def test_gradescope_learner_text_cannot_break_out_of_its_fences():
     assert not any(text.startswith("<raw>") for text in top)
 
 
+def test_gradescope_spec_fields_visibility_execution_time_and_rounded_scores():
+    """Field by field against Gradescope's autograder specification."""
+    result = exercise()
+    for check, who in zip(result.checks, ["visible", "hidden", "after_due_date",
+                                           "after_published", "visible"], strict=True):
+        check.visibility = who
+    thirds = ExerciseResult("05", "network", "Network", "/w/05.py", checks=[
+        CheckResult(f"test_{i}", f"part {i}", PASSED, seconds=0.4) for i in range(3)])
+    thirds.scale(10)
+    doc = json.loads(render("gradescope", {"": [result, thirds]}))
+    assert set(doc) == {"score", "max_score", "execution_time", "output", "output_format",
+                        "test_output_format", "test_name_format", "visibility",
+                        "stdout_visibility", "tests"}
+    assert isinstance(doc["execution_time"], int) and doc["execution_time"] == 2  # 1.5 s + 0
+    assert doc["output_format"] in ("text", "html", "simple_format", "md", "ansi")
+    assert [t["visibility"] for t in doc["tests"]] == [
+        "visible", "hidden", "after_due_date", "after_published", "visible",
+        "visible", "visible", "visible"]
+    assert [t["max_score"] for t in doc["tests"]][5:] == [3.34, 3.33, 3.33]
+    for test in doc["tests"]:
+        assert test["status"] in ("passed", "failed")
+        assert test["score"] == round(test["score"], 2)
+    assert doc["score"] == round(sum(t["score"] for t in doc["tests"]), 2) == 12.0
+    assert doc["max_score"] == 22.0
+    assert doc["output"].startswith("12/22 points")
+
+
 def test_gradescope_is_for_one_student():
     with pytest.raises(ValueError):
         render("gradescope", {"a": [exercise()], "b": [passing()]})
@@ -269,6 +331,28 @@ def test_classroom_status_pass_and_error():
     doc = json.loads(render("classroom", {"": [passing(), broken]}))
     assert doc["status"] == "error" and "no file" in doc["message"]
     assert doc["tests"][-1]["status"] == "error"
+
+
+def test_classroom_runner_json_stays_well_under_the_128_kib_environment_limit():
+    """A chatty deck (the 389 KB the issue measured): every check prints its limit, 40 checks."""
+    chatty = "x" * 200 + "\n"
+    checks = [CheckResult(f"test_{i}", f"check {i}", FAILED, message="wrong " * 300,
+                          output=chatty * 80, seconds=0.1) for i in range(10)]
+    results = [ExerciseResult(f"{n:02d}", "e", "E", f"/w/{n:02d}.py", checks=checks)
+               for n in range(1, 13)]
+    for result in results:
+        result.scale(10)
+    untrimmed = len(json.dumps(json.loads(render("classroom", {"": results[:1]}))))
+    text = render("classroom", {"": results}, full_report="grader-report.json")
+    encoded = base64.b64encode(text.encode())
+    assert untrimmed * 12 > 256 * 1024  # it would not have fitted
+    assert len(text.encode()) <= 64 * 1024 and len(encoded) < 96 * 1024 < 128 * 1024
+    doc = json.loads(text)
+    assert len(doc["tests"]) == 120 and doc["max_score"] == 120
+    assert all("full report is in grader-report.json" in t["message"] for t in doc["tests"])
+    assert all(t["message"].startswith("wrong wrong") for t in doc["tests"])
+    small = json.loads(render("classroom", {"": [passing()]}))
+    assert not any("trimmed" in t["message"] for t in small["tests"])
 
 
 def test_classroom_survives_the_reporters_base64_round_trip():
@@ -316,7 +400,8 @@ def test_end_to_end_junit_and_gradescope_for_the_reference_solution():
     root = ET.fromstring(run.stdout.encode())
     cases = root.findall("testsuite/testcase")
     assert len(cases) == 7
-    assert all(len(case) == 0 for case in cases)  # no failure, error or skipped inside
+    assert all([child.tag for child in case] == ["properties"] for case in cases)  # all passed
+    assert {case.get("file") for case in cases} == {"solutions/03_xavier.py"}
     assert root.get("failures") == root.get("errors") == "0"
 
     run = _grader("check", "03", "--solution", "--format", "gradescope")

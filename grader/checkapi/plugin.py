@@ -19,7 +19,17 @@ import pytest
 
 from grader.checkapi import expect
 from grader.checkapi.learner import DEFAULT_TIMEOUT, LearnerError, LearnerModule, LearnerProblem
-from grader.results import ERROR, FAILED, NOT_STARTED, PASSED, SKIPPED, CheckResult
+from grader.errors import GraderError
+from grader.results import (
+    ERROR,
+    FAILED,
+    NO_FILE,
+    NOT_STARTED,
+    PASSED,
+    SKIPPED,
+    VISIBILITIES,
+    CheckResult,
+)
 from grader.sandbox.supervisor import Limits, Worker, shared_zygote
 
 DEFAULT_SEED = 20240513
@@ -48,13 +58,16 @@ class RunOutcome:
 class GraderPlugin:
     def __init__(self, runs: list[Run], limits: Limits,
                  on_result: Callable[[RunOutcome], None] | None = None,
-                 prepare: Callable[[int], None] | None = None):
+                 prepare: Callable[[int], None] | None = None, visible_only: bool = False):
         self.runs = runs
+        self.visible_only = visible_only  # the learner's own run: only checks visible to them
+        self.withheld = 0  # checks left out because they are not visible to the learner
         self.limits = limits
         self.on_result = on_result
         self.prepare = prepare  # called with a run's index before it starts (to pre-start workers)
         self.zygote = shared_zygote() if len(runs) > 1 else None
         self.collect_errors: list[str] = []
+        self.marker_errors: list[GraderError] = []  # a bad visibility value, with file and line
         self.module: LearnerModule | None = None  # the current run's learner proxy
         self.run: Run | None = None
         self._phases: dict[str, tuple[str, BaseException | None]] = {}
@@ -64,6 +77,8 @@ class GraderPlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "points(n): the check's weight (default 1)")
         config.addinivalue_line("markers", "limit(seconds): time limit per call into the learner")
+        config.addinivalue_line("markers", "visibility(who): visible (default), after_due_date, "
+                                "after_published or hidden: when the learner sees the check")
 
     @pytest.fixture
     def learner(self, request: pytest.FixtureRequest) -> LearnerModule:
@@ -90,10 +105,27 @@ class GraderPlugin:
         if report.failed:
             self.collect_errors.append(str(report.longrepr))
 
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]
+                                      ) -> None:
+        """Check every visibility marker; in the learner's own run, leave out what they do not
+        see (and count it, so the feedback can say how many more checks grading runs)."""
+        for item in items:
+            try:
+                visibility(item)
+            except GraderError as error:
+                self.marker_errors.append(error)
+        if not self.visible_only or self.marker_errors:
+            return
+        hidden = [item for item in items if visibility(item) != "visible"]
+        if hidden:
+            config.hook.pytest_deselected(items=hidden)
+            items[:] = [item for item in items if item not in hidden]
+        self.withheld = len(hidden)
+
     # -- running --------------------------------------------------------------------------------
 
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
-        if self.collect_errors:
+        if self.collect_errors or self.marker_errors:
             return True
         try:
             for index, run in enumerate(self.runs):
@@ -113,6 +145,8 @@ class GraderPlugin:
         items = session.items
         if run.path is None:
             outcome.checks = [_result(item, FAILED, run.missing) for item in items]
+            for check in outcome.checks:
+                check.kind = NO_FILE
             return outcome
         # Trials of the same file (grader verify) share one worker; any other file gets its own.
         if self.module is None or self.module.path != run.path:
@@ -191,9 +225,22 @@ def _weight(item: pytest.Item) -> float:
     return float(marker.args[0] if marker.args else marker.kwargs.get("n", 1))
 
 
+def visibility(item: pytest.Item) -> str:
+    """The check's `@pytest.mark.visibility(...)`, "visible" without one."""
+    marker = item.get_closest_marker("visibility")
+    if marker is None:
+        return "visible"
+    value = marker.args[0] if marker.args else marker.kwargs.get("who", "")
+    if value not in VISIBILITIES:
+        line = item.location[1]
+        raise GraderError(f"{item.name}: visibility must be one of {', '.join(VISIBILITIES)}, "
+                          f"not {value!r}", item.path, (line or 0) + 1)
+    return str(value)
+
+
 def _result(item: pytest.Item, status: str, message: str = "") -> CheckResult:
     return CheckResult(name=item.name, title=_title(item), status=status, weight=_weight(item),
-                       message=message)
+                       message=message, visibility=visibility(item))
 
 
 def _skip_reason(error: BaseException | None) -> str:
@@ -212,7 +259,9 @@ def _from_error(item: pytest.Item, error: BaseException) -> CheckResult:
                                 "frames": error.frames, "during": error.during}
         return result
     if isinstance(error, LearnerProblem):
-        return _result(item, FAILED, error.message)
+        result = _result(item, FAILED, error.message)
+        result.kind = error.kind
+        return result
     if isinstance(error, expect.CheckFailure):
         return _result(item, FAILED, str(error))
     if isinstance(error, AssertionError):

@@ -65,10 +65,11 @@ def _forget_other_module(checks_file: Path) -> None:
         del sys.modules[checks_file.stem]
 
 
-def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | None = None
-               ) -> list[ExerciseResult]:
+def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | None = None,
+               visible_only: bool = False) -> list[ExerciseResult]:
     """Run `checks_file` once per run; results in the order of `runs`. With several runs,
-    workers are forked from this process's zygote rather than started from scratch."""
+    workers are forked from this process's zygote rather than started from scratch.
+    `visible_only` (the learner's own run) leaves out checks whose visibility is not "visible"."""
     import pytest
 
     if not checks_file.is_file():
@@ -84,8 +85,14 @@ def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | 
 
     prepare(0)
     results: list[ExerciseResult] = []
-    plugin = GraderPlugin(runs, limits, on_result=lambda outcome: results.append(
-        to_exercise(card, outcome)), prepare=prepare)
+
+    def finish(outcome: RunOutcome) -> None:
+        result = to_exercise(card, outcome)
+        result.withheld = plugin.withheld
+        results.append(result)
+
+    plugin = GraderPlugin(runs, limits, on_result=finish, prepare=prepare,
+                          visible_only=visible_only)
     _forget_other_module(checks_file)
     args = [str(checks_file), "--rootdir", str(checks_file.parent), "-c", os.devnull,
             *PYTEST_ARGS]
@@ -96,6 +103,8 @@ def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | 
         for run in runs:
             if run.worker is not None and run.worker.alive():
                 run.worker.stop()
+    if plugin.marker_errors:
+        raise plugin.marker_errors[0]
     if plugin.collect_errors:
         detail = plugin.collect_errors[0].strip().splitlines()[-1:]
         raise GraderError(f"the checks module could not be loaded: {' '.join(detail)}",

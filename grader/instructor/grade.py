@@ -9,12 +9,10 @@ shard outputs into one gradebook.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
-from collections import Counter
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -22,17 +20,15 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from grader.checkapi.plugin import DEFAULT_SEED, Run
-from grader.checking import results_json
 from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.files import atomic_write
+from grader.instructor.class_outputs import write_class_outputs, write_student_outputs
 from grader.instructor.submissions import files_by_number
-from grader.results import ExerciseResult, exercise_from_dict
+from grader.results import exercise_from_dict
 
 BATCH = 8
 RESERVED = {"gradebook"}
-EXTENSIONS = {"junit": "junit.xml", "gradescope": "gradescope.json",
-              "classroom": "classroom.json"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +90,7 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
                 formats: list[str] | None = None,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, list]:
     """Grade every student of this shard who is not graded yet; return everyone's results."""
+    started = time.perf_counter()
     shard = shard or Shard(1, 1)
     students = [s for s in students_in(submissions) if shard.owns(s)]
     out.mkdir(parents=True, exist_ok=True)
@@ -111,17 +108,12 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
     for graded in _run_batches(_batches(todo, jobs), jobs, args, seed):
         for student, exercises in graded.items():
             results = [exercise_from_dict(e) for e in exercises]
-            atomic_write(out / f"{student}.json", results_json(results) + "\n")
-            for fmt in [f for f in formats or [] if f != "json"]:  # json is always written
-                from grader.instructor.reports import render
-
-                atomic_write(out / f"{student}.{EXTENSIONS[fmt]}",
-                             render(fmt, {student: results}) + "\n")
+            write_student_outputs(out, student, results, formats or [])
             done += 1
         if progress:
             progress(done, len(students))
     everyone = load_graded(out, students)
-    write_gradebook(project, out, everyone)
+    write_class_outputs(out, everyone, formats or [], time.perf_counter() - started)
     return everyone
 
 
@@ -153,27 +145,6 @@ def load_graded(out: Path, students: list[str] | None = None) -> dict[str, list]
     return graded
 
 
-def gradebook_csv(project: Project, graded: dict[str, list[ExerciseResult]]) -> str:
-    cards = project.cards
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *(c.module for c in cards), "total", "max"])
-    for student in sorted(graded):
-        by_number = {r.number: r for r in graded[student]}
-        scores = [by_number[c.number].score if c.number in by_number else 0.0 for c in cards]
-        maximum = sum(by_number[c.number].max_score for c in cards if c.number in by_number)
-        writer.writerow([student, *(_num(s) for s in scores), _num(sum(scores)), _num(maximum)])
-    return buffer.getvalue()
-
-
-def _num(value: float) -> str:
-    return f"{round(value, 4):g}"
-
-
-def write_gradebook(project: Project, out: Path, graded: dict[str, list]) -> None:
-    atomic_write(out / "gradebook.csv", gradebook_csv(project, graded))
-
-
 def merge(project: Project, dirs: list[Path], out: Path) -> dict[str, list]:
     """Join the student reports of several shard outputs into one gradebook in `out`."""
     graded: dict[str, list] = {}
@@ -187,16 +158,6 @@ def merge(project: Project, dirs: list[Path], out: Path) -> dict[str, list]:
             graded[name] = results
             if folder.resolve() != out.resolve():
                 atomic_write(out / f"{name}.json", (folder / f"{name}.json").read_text())
-    write_gradebook(project, out, graded)
+    write_class_outputs(out, graded, [])
     return graded
 
-
-def most_failed(graded: dict[str, list[ExerciseResult]], top: int = 10
-                ) -> list[tuple[str, int]]:
-    counts: Counter[str] = Counter()
-    for results in graded.values():
-        for result in results:
-            for check in result.checks:
-                if not check.passed:
-                    counts[f"{result.number} · {check.title}"] += 1
-    return counts.most_common(top)

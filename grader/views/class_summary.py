@@ -1,5 +1,6 @@
 """The instructor's terminal summary of `grader grade`: per-exercise table, a histogram of total
-scores, and the checks most often failed."""
+scores, the checks most often failed, and a row per student (all of them up to a screenful, the
+top of the list beyond that)."""
 
 from __future__ import annotations
 
@@ -7,31 +8,29 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from grader.deck.project import Project
-from grader.instructor.grade import most_failed
-from grader.results import ExerciseResult, Figure
+from grader.instructor.stats import exercise_stats, most_failed, student_total
+from grader.results import ExerciseResult, Figure, format_points
 from grader.views.feedback import bars
 
 BINS = 10
+SCREENFUL = 40  # student rows shown before the list is cut
+PROBLEMS = ("no_file", "import_error", "timeout", "crash")
+SORTS = ("name", "score")
 
 
-def class_summary(project: Project, graded: dict[str, list[ExerciseResult]]) -> RenderableType:
+def class_summary(graded: dict[str, list[ExerciseResult]], sort: str = "name",
+                  rows: int = SCREENFUL) -> RenderableType:
     table = Table(title=f"{len(graded)} students", title_justify="left")
-    for column in ("#", "exercise", "passed", "mean points", "no file"):
+    for column in ("#", "exercise", "passed", "mean points", "no file", "crashed"):
         table.add_column(column, justify="left" if column == "exercise" else "right")
-    for card in project.cards:
-        rows = [r for results in graded.values() for r in results if r.number == card.number]
-        if not rows:
-            continue
-        passed = sum(r.passed for r in rows)
-        mean = sum(r.score for r in rows) / len(rows)
-        top = max(r.max_score for r in rows)
-        missing = sum(bool(r.problem) for r in rows)
-        table.add_row(card.number, Text(card.title), f"{passed}/{len(rows)}",
-                      f"{mean:.2f}/{top:g}", str(missing))
+    for stats in exercise_stats(graded):
+        crashed = sum(stats.statuses[s] for s in PROBLEMS[1:])
+        table.add_row(stats.number, Text(stats.title), f"{stats.passed}/{stats.students}",
+                      f"{format_points(stats.mean)}/{format_points(stats.max_score)}",
+                      str(stats.statuses["no_file"]), str(crashed))
     parts: list[RenderableType] = [table]
-    totals = [sum(r.score for r in results) for results in graded.values()]
-    maximum = max((sum(r.max_score for r in results) for results in graded.values()), default=0)
+    totals = [student_total(results)[0] for results in graded.values()]
+    maximum = max((student_total(results)[1] for results in graded.values()), default=0)
     if totals and maximum:
         width = maximum / BINS
         counts = [0] * BINS
@@ -47,4 +46,30 @@ def class_summary(project: Project, graded: dict[str, list[ExerciseResult]]) -> 
         for name, count in failed:
             worst.add_row(str(count), Text(name))
         parts.append(worst)
+    parts.append(student_table(graded, sort, rows))
     return Group(*parts)
+
+
+def student_table(graded: dict[str, list[ExerciseResult]], sort: str = "name",
+                  rows: int = SCREENFUL) -> Table:
+    """A row per student: points, exercises passed, problems; sorted by name, or by score
+    (lowest first: who needs help comes first); the first `rows` of them."""
+    names = sorted(graded)
+    if sort == "score":
+        names.sort(key=lambda s: student_total(graded[s])[0])
+    shown = names[:rows]
+    title = "Students" + (" (by score, lowest first)" if sort == "score" else "")
+    if len(names) > len(shown):
+        title += f": the first {len(shown)} of {len(names)}"
+    table = Table(title=title, title_justify="left")
+    for column in ("student", "points", "passed", "problems"):
+        table.add_column(column, justify="right" if column in ("points", "passed") else "left")
+    for student in shown:
+        results = graded[student]
+        score, top = student_total(results)
+        problems = ", ".join(f"{r.number} {r.status.replace('_', ' ')}" for r in results
+                             if r.status in PROBLEMS)
+        table.add_row(Text(student), f"{format_points(score)}/{format_points(top)}",
+                      f"{sum(r.passed for r in results)}/{len(results)}",
+                      Text(problems, style="red"))
+    return table

@@ -139,9 +139,14 @@ def bars(figure: Figure, indent: int = 2) -> Text:
 def _score_line(result: ExerciseResult) -> Text:
     passed = sum(c.passed for c in result.checks)
     style = "bold green" if result.passed else "bold"
-    return Text(f"  {passed}/{len(result.checks)} checks passed · "
+    text = Text(f"  {passed}/{len(result.checks)} checks passed · "
                 f"{format_points(result.score)}/{format_points(result.max_score)} points",
                 style=style)
+    if result.withheld:
+        more = "check" if result.withheld == 1 else "checks"
+        text.append(f"  (+ {result.withheld} more {more} your instructor runs when grading)",
+                    style="dim")
+    return text
 
 
 def _next_step(result: ExerciseResult, solution_path: str, hint_available: bool) -> Text:

@@ -1,0 +1,1 @@
+"""One module per report format; `grader.instructor.reports.render` picks one."""

@@ -1,0 +1,76 @@
+"""Hand-back feedback: a student's graded exercises as a Markdown file and as an HTML page, with
+the same content as `grader check` shows in the terminal.
+
+The HTML page is rich's own export of the terminal view (inline styles: one self-contained file).
+The Markdown is a small template in which every piece of text from a check or from the learner's
+code sits inside a code fence. Checks marked `hidden` are never handed back (their points still
+count); Gradescope's `after_due_date` and `after_published` are, since hand-back comes after both.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+
+from rich.console import Console
+
+from grader.instructor.formats.text import clean, details_markdown, fence, md_label
+from grader.results import ExerciseResult, format_points, total_points
+from grader.views.feedback import MARKS, exercise_view, summary_line
+
+WIDTH = 100
+
+
+def shown_to_student(result: ExerciseResult) -> tuple[ExerciseResult, int]:
+    """The exercise without its hidden checks, and how many were left out."""
+    checks = [c for c in result.checks if c.visibility != "hidden"]
+    return replace(result, checks=checks), len(result.checks) - len(checks)
+
+
+def feedback_html(student: str, results: list[ExerciseResult]) -> str:
+    """The terminal view of every exercise, exported by rich as one HTML page."""
+    console = Console(record=True, width=WIDTH, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", highlight=False)
+    console.print(f"Feedback for {student}", style="bold", markup=False)
+    for result in results:
+        shown, hidden = shown_to_student(result)
+        console.print(exercise_view(shown, hint_available=False))
+        if hidden:
+            console.print(f"  {_hidden_note(hidden)}", style="dim", markup=False)
+    console.print(summary_line(results))
+    return console.export_html(inline_styles=True)
+
+
+def feedback_markdown(student: str, results: list[ExerciseResult]) -> str:
+    """The same feedback as Markdown: our labels outside fences, everything else inside."""
+    score = total_points(r.score for r in results)
+    top = total_points(r.max_score for r in results)
+    done = sum(r.passed for r in results)
+    lines = [f"# Feedback for {md_label(student)}", "",
+             f"**{format_points(score)}/{format_points(top)} points** · {done}/{len(results)} "
+             "exercises passed", ""]
+    for result in results:
+        shown, hidden = shown_to_student(result)
+        lines += [f"## {result.number} · {md_label(result.title)}: "
+                  f"{format_points(result.score)}/{format_points(result.max_score)} points", ""]
+        if result.problem:
+            lines += ["✗ could not be graded:", "", fence(clean(result.problem)), ""]
+        for check in shown.checks:
+            mark = MARKS.get(check.status, ("?", ""))[0]
+            lines.append(f"- {mark} {md_label(check.title)} "
+                         f"({format_points(check.points)}/{format_points(check.max_points)})")
+            details = details_markdown(check) if not check.passed else ""
+            if details:
+                lines += ["", _indent(details), ""]
+        if hidden:
+            lines += ["", _hidden_note(hidden)]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _hidden_note(count: int) -> str:
+    return f"{count} more check{'s' if count != 1 else ''} graded but not shown (hidden)"
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else line for line in text.split("\n"))
