@@ -9,16 +9,25 @@ from dataclasses import dataclass
 from grader.results import ExerciseResult, total_points
 
 # How checks name a diagnosed mistake (grader.checkapi.diagnose.Mistake.describe and the checks
-# that word their own): "It matches sqrt(1/fan_in) = 0.0913: that is LeCun's std, ...".
-_MISTAKE = re.compile(r"It matches (?P<label>.+?)(?: = [^:\n]+)?: (?P<why>[^\n;]+?)(?:\.|;|$)",
-                      re.MULTILINE)
+# that word their own): "It matches sqrt(1/fan_in) = 0.0913: that is LeCun's std (...), not ...".
+_MISTAKE = re.compile(r"It matches (?P<label>.+?)(?: = [^:\n]+)?: (?P<why>.*)")
 NEEDS_ATTENTION = 0.5  # a student under this share of the points, or with a crash, is flagged
 
 
 def named_mistake(message: str) -> str:
-    """`sqrt(1/fan_in): that is LeCun's std ...` when the message names a known mistake, else ""."""
+    """`sqrt(1/fan_in): that is LeCun's std (...), not ...` when the message names a known
+    mistake, else "": the explanation runs to the first full stop or semicolon outside
+    parentheses."""
     found = _MISTAKE.search(message)
-    return f"{found['label']}: {found['why']}" if found else ""
+    if not found:
+        return ""
+    why, depth = found["why"], 0
+    for index, char in enumerate(why):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth <= 0 and (char == ";" or (char == "." and why[index + 1:index + 2] in " ")):
+            why = why[:index]
+            break
+    return f"{found['label']}: {why.strip()}"
 
 
 def student_total(results: list[ExerciseResult]) -> tuple[float, float]:

@@ -88,7 +88,7 @@ def _check_lines(check: CheckResult, shown: set[str], problem: str) -> list[Rend
     signature = check.message + repr((check.learner_error or {}).get("frames"))
     if check.message and problem and check.message in problem:
         return lines  # the problem at the top says it already
-    if signature in shown:
+    if (check.message or check.learner_error) and signature in shown:  # a passed check: nothing
         lines.append(Padding(Text("the same as above", style="dim"), (0, 0, 0, 6)))
         return lines
     shown.add(signature)

@@ -55,13 +55,16 @@ def feedback_markdown(student: str, results: list[ExerciseResult]) -> str:
                   f"{format_points(result.score)}/{format_points(result.max_score)} points", ""]
         if result.problem:
             lines += ["✗ could not be graded:", "", fence(clean(result.problem)), ""]
+        said: set[str] = set()
         for check in shown.checks:
             mark = MARKS.get(check.status, ("?", ""))[0]
             lines.append(f"- {mark} {md_label(check.title)} "
                          f"({format_points(check.points)}/{format_points(check.max_points)})")
             details = details_markdown(check) if not check.passed else ""
-            if details:
-                lines += ["", _indent(details), ""]
+            if not details or (check.message and check.message in result.problem):
+                continue  # the problem above says it already, as the terminal view does
+            lines += ["", _indent("the same as above" if details in said else details), ""]
+            said.add(details)
         if hidden:
             lines += ["", _hidden_note(hidden)]
         lines.append("")

@@ -30,7 +30,7 @@ border-bottom:1px solid #eee;vertical-align:top}td.n,th.n{text-align:right;white
 .bar span{background:#3b7dd8;height:100%;display:block}
 .facts{display:flex;gap:1em;flex-wrap:wrap;padding:0;list-style:none}
 .facts li{background:#f4f6f9;padding:.6em 1em;border-radius:6px}
-.facts b{display:block;font-size:1.4em}.muted{color:#777}
+.facts b{display:block;font-size:1.4em}.muted{color:#777}.rate{white-space:nowrap}
 svg text{font:11px system-ui,sans-serif;fill:#333}
 """
 
@@ -74,8 +74,10 @@ def _duration(seconds: float) -> str:
     return f"{int(minutes)} min {rest:.0f} s" if minutes else f"{seconds:.1f} s"
 
 
-def _bar(share: float) -> str:
-    return f'<span class="bar"><span style="width:{100 * share:.0f}%"></span></span>'
+def _rate(share: float) -> str:
+    """A share as a bar and a percentage, on one line."""
+    return (f'<span class="rate"><span class="bar"><span style="width:{100 * share:.0f}%">'
+            f"</span></span> {share:.0%}</span>")
 
 
 def _table(table_id: str, head: list[str], rows: list[list[str]], numeric: set[int]) -> str:
@@ -125,7 +127,7 @@ def _exercises(graded: dict[str, list[ExerciseResult]]) -> str:
         share = s.passed / s.students
         statuses = ", ".join(f"{escape(k.replace('_', ' '))} {v}"
                              for k, v in sorted(s.statuses.items()))
-        rows.append([escape(s.number), escape(s.title), f"{_bar(share)} {share:.0%}",
+        rows.append([escape(s.number), escape(s.title), _rate(share),
                      f"{s.passed}/{s.students}",
                      f"{format_points(s.mean)}/{format_points(s.max_score)}", statuses])
     return _table("exercises", ["#", "exercise", "pass rate", "passed", "mean points",
@@ -133,7 +135,7 @@ def _exercises(graded: dict[str, list[ExerciseResult]]) -> str:
 
 
 def _checks(graded: dict[str, list[ExerciseResult]]) -> str:
-    rows = [[escape(number), escape(title), f"{_bar(p / t)} {p / t:.0%}", f"{p}/{t}"]
+    rows = [[escape(number), escape(title), _rate(p / t), f"{p}/{t}"]
             for number, title, p, t in check_pass_rates(graded)]
     return _table("checks", ["#", "check", "pass rate", "passed"], rows, {0, 3})
 
