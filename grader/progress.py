@@ -13,7 +13,7 @@ from typing import Any
 from grader.deck.card import Card
 from grader.deck.project import Project
 from grader.files import atomic_write, sha256
-from grader.results import ExerciseResult
+from grader.results import ExerciseResult, format_points
 
 VERSION = 1
 
@@ -45,7 +45,7 @@ class State:
         if total is None:
             return "-"
         score = self.score or 0.0
-        return f"{score:g}/{total:g}"
+        return f"{format_points(score)}/{format_points(total)}"
 
 
 class Progress:

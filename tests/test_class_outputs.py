@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
 import re
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -314,3 +317,42 @@ def test_html_report_renders_in_headless_chromium(graded, tmp_path):
     assert dom.count("<rect ") == 10 and dom.count("<tr>") > 10
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert not re.search(r"<(script|link|img|iframe)\b|\b(src|href)=", dom)
+
+
+# ---- end to end --------------------------------------------------------------------------------
+
+
+def test_grade_writes_every_class_output_and_prints_a_row_per_student(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    deck, subs, out = tmp_path / "deck", tmp_path / "subs", tmp_path / "out"
+    (deck / "cards").mkdir(parents=True)
+    shutil.copy(root / "cards" / "03-xavier.md", deck / "cards")
+    solution = (root / "solutions" / "03_xavier.py").read_text()
+    for name, source in {"ada": solution, "cy": solution.replace(
+            "np.sqrt(2.0 / (fan_in + fan_out))", "np.sqrt(1.0 / fan_in)"),
+            "dee": "def (:\n", "fay": None}.items():
+        (subs / name).mkdir(parents=True)
+        if source is not None:
+            (subs / name / "03_x.py").write_text(source)
+    env = {**os.environ, "GRADER_ROOT": str(deck), "NO_COLOR": "1", "COLUMNS": "120"}
+    run = subprocess.run([sys.executable, "-m", "grader", "grade", str(subs), "--out", str(out),
+                          "--format", "canvas", "--format", "moodle", "--format", "long",
+                          "--format", "classroom", "--sort", "score"],
+                         env=env, text=True, capture_output=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    rows = run.stdout[run.stdout.index("Students (by score, lowest first)"):]
+    assert [rows.index(s) < rows.index("ada") for s in ("dee", "fay", "cy")] == [True] * 3
+    assert "03 import error" in rows and "03 no file" in rows
+    book = {r[0]: r for r in table((out / "gradebook.csv").read_text())}
+    assert book["dee"][-1] == "import_error" and book["fay"][-1] == "no_file"
+    assert book["cy"][-1] == "partial" and book["ada"][-1] == "passed"
+    assert table((out / "canvas.csv").read_text())[1][:1] == ["Points Possible"]
+    assert table((out / "moodle.csv").read_text())[0][0] == "Username"
+    mistakes = {r[8] for r in table((out / "long.csv").read_text())[1:] if r[0] == "cy"}
+    assert any(m.startswith("sqrt(1/fan_in): that is LeCun's std") for m in mistakes)
+    for student in ("ada", "cy", "dee", "fay"):
+        assert (out / "feedback" / f"{student}.md").is_file()
+        assert (out / "feedback" / f"{student}.html").is_file()
+        assert json.loads((out / f"{student}.classroom.json").read_text())["version"] == 1
+    assert "LeCun" in (out / "feedback" / "cy.md").read_text()
+    assert 'id="attention"' in (out / "report.html").read_text()
