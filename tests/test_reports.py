@@ -409,3 +409,12 @@ def test_end_to_end_junit_and_gradescope_for_the_reference_solution():
     doc = json.loads(run.stdout)
     assert doc["score"] == doc["max_score"] > 0
     assert len(doc["tests"]) == 7 and all(t["status"] == "passed" for t in doc["tests"])
+
+
+def test_check_writes_the_full_report_a_classroom_report_points_to(tmp_path):
+    full = tmp_path / "grader-report.json"
+    run = _grader("check", "03", "--solution", "--format", "classroom", "--full-report", str(full))
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["status"] == "pass" and doc["max_score"] == 10
+    assert json.loads(full.read_text())["exercises"][0]["number"] == "03"
