@@ -182,7 +182,8 @@ def test_markdown_feedback_keeps_learner_text_in_fences_and_leaves_hidden_checks
     fenced = [t.content for t in tokens if t.type == "fence"]
     assert any(HOSTILE in f for f in fenced)
     assert "check 2 of 01" not in text  # hidden
-    assert "1 more check graded but not shown (hidden)" in text
+    assert "1 more check (3.33 points) graded but not shown: hidden" in text
+    assert "## 01 · Exercise 01 \\& \\<co\\>: 0/6.67 points" in text
     assert "check 0 of 01" in text and "check 1 of 02" in text
 
 

@@ -15,16 +15,25 @@ from dataclasses import replace
 from rich.console import Console
 
 from grader.instructor.formats.text import clean, details_markdown, fence, md_label
+from grader.instructor.stats import student_total
 from grader.results import ExerciseResult, format_points, total_points
 from grader.views.feedback import MARKS, exercise_view, summary_line
 
 WIDTH = 100
 
 
-def shown_to_student(result: ExerciseResult) -> tuple[ExerciseResult, int]:
-    """The exercise without its hidden checks, and how many were left out."""
+def shown_to_student(result: ExerciseResult) -> tuple[ExerciseResult, str]:
+    """The exercise without its hidden checks, and a note on what was left out ("" if none):
+    the exercise's points are then those of its shown checks, and the student's total (which
+    counts every check) differs by the hidden checks' points, which the note gives."""
     checks = [c for c in result.checks if c.visibility != "hidden"]
-    return replace(result, checks=checks), len(result.checks) - len(checks)
+    hidden = len(result.checks) - len(checks)
+    if not hidden:
+        return result, ""
+    worth = format_points(result.max_score - total_points(c.max_points for c in checks))
+    note = f"{hidden} more check{'s' if hidden != 1 else ''} ({worth} points) graded but not " \
+           "shown: hidden"
+    return replace(result, checks=checks), note
 
 
 def feedback_html(student: str, results: list[ExerciseResult]) -> str:
@@ -33,26 +42,25 @@ def feedback_html(student: str, results: list[ExerciseResult]) -> str:
                       color_system="truecolor", highlight=False)
     console.print(f"Feedback for {student}", style="bold", markup=False)
     for result in results:
-        shown, hidden = shown_to_student(result)
+        shown, note = shown_to_student(result)
         console.print(exercise_view(shown, hint_available=False))
-        if hidden:
-            console.print(f"  {_hidden_note(hidden)}", style="dim", markup=False)
+        if note:
+            console.print(f"  {note}", style="dim", markup=False)
     console.print(summary_line(results))
     return console.export_html(inline_styles=True)
 
 
 def feedback_markdown(student: str, results: list[ExerciseResult]) -> str:
     """The same feedback as Markdown: our labels outside fences, everything else inside."""
-    score = total_points(r.score for r in results)
-    top = total_points(r.max_score for r in results)
+    score, top = student_total(results)
     done = sum(r.passed for r in results)
     lines = [f"# Feedback for {md_label(student)}", "",
              f"**{format_points(score)}/{format_points(top)} points** · {done}/{len(results)} "
              "exercises passed", ""]
     for result in results:
-        shown, hidden = shown_to_student(result)
+        shown, note = shown_to_student(result)
         lines += [f"## {result.number} · {md_label(result.title)}: "
-                  f"{format_points(result.score)}/{format_points(result.max_score)} points", ""]
+                  f"{format_points(shown.score)}/{format_points(shown.max_score)} points", ""]
         if result.problem:
             lines += ["✗ could not be graded:", "", fence(clean(result.problem)), ""]
         said: set[str] = set()
@@ -65,14 +73,10 @@ def feedback_markdown(student: str, results: list[ExerciseResult]) -> str:
                 continue  # the problem above says it already, as the terminal view does
             lines += ["", _indent("the same as above" if details in said else details), ""]
             said.add(details)
-        if hidden:
-            lines += ["", _hidden_note(hidden)]
+        if note:
+            lines += ["", note]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _hidden_note(count: int) -> str:
-    return f"{count} more check{'s' if count != 1 else ''} graded but not shown (hidden)"
 
 
 def _indent(text: str) -> str:
