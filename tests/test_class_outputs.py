@@ -129,14 +129,14 @@ def render_gradebook(graded) -> str:
 def test_canvas_csv_has_canvas_columns_a_points_possible_row_and_a_column_per_exercise(graded):
     rows = table(render("canvas", graded))
     assert rows[0] == [*CANVAS_HEAD, "01 Exercise 01 & <co>", "02 Exercise 02 & <co>"]
-    assert rows[0][:4] == ["Student", "ID", "SIS User ID", "Section"]
-    assert rows[1] == ["Points Possible", "", "", "", "10", "10"]
+    assert rows[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert rows[1] == ["Points Possible", "", "", "", "", "10", "10"]
     students = rows[2:]
     assert [r[0] for r in students] == sorted(graded)
     for row in students:
-        assert row[1] == "" and row[2] == row[0] and row[3] == ""
-        assert all(re.fullmatch(r"\d+(\.\d\d?)?", cell) for cell in row[4:])
-    assert dict((r[0], r[4:]) for r in students)["cy"] == ["6.67", "0"]
+        assert row[1] == "" and row[2] == row[3] == row[0] and row[4] == ""
+        assert all(re.fullmatch(r"\d+(\.\d\d?)?", cell) for cell in row[5:])
+    assert dict((r[0], r[5:]) for r in students)["cy"] == ["6.67", "0"]
     assert len({len(r) for r in rows}) == 1
 
 

@@ -28,12 +28,13 @@ def csv_text(rows: Iterable[list[str]]) -> str:
 
 
 def exercises_of(graded: Graded) -> list[ExerciseResult]:
-    """One result per exercise number found in the class, in number order (for names and
-    titles)."""
+    """One result per exercise number found in the class, in number order (for names, titles
+    and points possible: the one worth the most, in case one run had no checks)."""
     seen: dict[str, ExerciseResult] = {}
     for results in graded.values():
         for result in results:
-            seen.setdefault(result.number, result)
+            if result.number not in seen or result.max_score > seen[result.number].max_score:
+                seen[result.number] = result
     return [seen[n] for n in sorted(seen)]
 
 
@@ -58,19 +59,22 @@ def gradebook(graded: Graded) -> str:
     return csv_text(rows)
 
 
-CANVAS_HEAD = ["Student", "ID", "SIS User ID", "Section"]
+# Canvas's own gradebook export starts with these columns, and its import reads them back.
+CANVAS_HEAD = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
 def canvas(graded: Graded) -> str:
-    """Canvas's gradebook import: Student, ID, SIS User ID, Section, then one column per
-    exercise (a new assignment each, named `03 Title`), with a `Points Possible` row first. The
-    student folder's name goes in Student and SIS User ID; ID (Canvas's own number) is empty."""
+    """Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one
+    column per exercise (a new assignment each, named `03 Title`), with a `Points Possible` row
+    first. The student folder's name goes in Student, SIS User ID and SIS Login ID (Canvas
+    matches a row by any of its identifiers); ID (Canvas's own number) and Section are empty."""
     exercises = exercises_of(graded)
     rows = [[*CANVAS_HEAD, *(f"{r.number} {r.title}" for r in exercises)],
-            ["Points Possible", "", "", "", *(format_points(r.max_score) for r in exercises)]]
+            ["Points Possible", "", "", "", "",
+             *(format_points(r.max_score) for r in exercises)]]
     for student in sorted(graded):
         mine = _by_number(graded[student])
-        rows.append([student, "", student, "",
+        rows.append([student, "", student, student, "",
                      *(format_points(mine[r.number].score) if r.number in mine else ""
                        for r in exercises)])
     return csv_text(rows)
