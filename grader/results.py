@@ -14,6 +14,8 @@ VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gra
 # How a learner problem (CheckResult.kind) ended a check: these are crashes, not wrong answers.
 CRASH_KINDS = frozenset({"timeout", "memory", "crash", "exit", "output", "too_big", "garbled"})
 NO_FILE = "no_file"  # the kind of every check of an exercise that had no file
+# No usable file: none at all, or one the grader refused to read (a symlink, too large...).
+FILE_KINDS = frozenset({NO_FILE, "file"})
 
 
 def format_points(value: float) -> str:
@@ -71,7 +73,7 @@ class CheckResult:
     figures: list[Figure] = field(default_factory=list)
     seconds: float = 0.0
     visibility: str = "visible"  # who sees it: one of VISIBILITIES (@pytest.mark.visibility)
-    kind: str = ""  # what ended it on the learner's side: "timeout", "crash"..., NO_FILE, or ""
+    kind: str = ""  # what ended it on the learner's side: "timeout", "crash"..., "file", NO_FILE
 
     @property
     def passed(self) -> bool:

@@ -160,6 +160,7 @@ def _learner_problem(kind: str, message: str) -> CheckResult:
     (_learner_problem("crash", "f(…) crashed with a segmentation fault"), "error"),
     (_learner_problem("exit", "f(…): your code called sys.exit(0)"), "error"),
     (_learner_problem("no_file", "no file"), "error"),
+    (_learner_problem("file", "03_x.py is a symbolic link: submit the file itself"), "error"),
     (_learner_problem("missing", "your file defines no `f`"), "failure"),
     (_learner_problem("", "the std is 0.9; expected 0.07"), "failure"),
 ])

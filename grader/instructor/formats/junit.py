@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from grader.instructor.formats.text import check_id, clean, clip, details_text
-from grader.results import NO_FILE, PASSED, SKIPPED, CheckResult, ExerciseResult
+from grader.results import FILE_KINDS, PASSED, SKIPPED, CheckResult, ExerciseResult
 
 COUNTS = ("tests", "failures", "errors", "skipped")
 
@@ -94,4 +94,4 @@ def _outcome(check: CheckResult) -> str | None:
         return None
     if check.status == SKIPPED:
         return "skipped"
-    return "errors" if check.crashed or check.kind == NO_FILE else "failures"
+    return "errors" if check.crashed or check.kind in FILE_KINDS else "failures"
