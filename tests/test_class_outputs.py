@@ -357,3 +357,12 @@ def test_grade_writes_every_class_output_and_prints_a_row_per_student(tmp_path):
         assert json.loads((out / f"{student}.classroom.json").read_text())["version"] == 1
     assert "LeCun" in (out / "feedback" / "cy.md").read_text()
     assert 'id="attention"' in (out / "report.html").read_text()
+    # Merging an output with per-student formats reads only the students' JSON reports, and
+    # writes the feedback a merged folder lacks.
+    merged = tmp_path / "merged"
+    run = subprocess.run([sys.executable, "-m", "grader", "merge", str(out), "--out",
+                          str(merged)], env=env, text=True, capture_output=True, timeout=300,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    assert (merged / "gradebook.csv").read_text() == (out / "gradebook.csv").read_text()
+    assert (merged / "feedback" / "cy.md").read_text() == (out / "feedback" / "cy.md").read_text()

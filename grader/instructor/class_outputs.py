@@ -36,6 +36,14 @@ def write_student_outputs(out: Path, student: str, results: list[ExerciseResult]
     write_all(files)
 
 
+def graded_students(out: Path) -> list[str]:
+    """The students with a report in `out`: `<student>.json`, not `<student>.gradescope.json` or
+    `<student>.classroom.json`, which are other formats of the same student."""
+    others = tuple(f".{ext}" for fmt, ext in STUDENT_FILES.items() if fmt != "json")
+    return sorted(p.name.removesuffix(".json") for p in out.glob("*.json")
+                  if not p.name.endswith(others))
+
+
 def _feedback(out: Path, student: str, results: list[ExerciseResult]) -> dict[Path, str]:
     from grader.views.handback import feedback_html, feedback_markdown
 

@@ -23,7 +23,11 @@ from grader.checkapi.plugin import DEFAULT_SEED, Run
 from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.files import atomic_write
-from grader.instructor.class_outputs import write_class_outputs, write_student_outputs
+from grader.instructor.class_outputs import (
+    graded_students,
+    write_class_outputs,
+    write_student_outputs,
+)
 from grader.instructor.submissions import files_by_number
 from grader.results import exercise_from_dict
 
@@ -132,8 +136,8 @@ def _run_batches(batches: list[list[str]], jobs: int, args: tuple, seed: int
 
 
 def load_graded(out: Path, students: list[str] | None = None) -> dict[str, list]:
-    names = students if students is not None else sorted(
-        p.stem for p in out.glob("*.json") if p.stem not in RESERVED)
+    names = students if students is not None else [
+        s for s in graded_students(out) if s not in RESERVED]
     graded: dict[str, list] = {}
     for name in names:
         path = out / f"{name}.json"
