@@ -4,6 +4,10 @@
 learner's exceptions come back as `LearnerError`; everything else that can go wrong on their side
 (a timeout, `sys.exit()`, the memory limit, a missing function, a value that is not plain data) as
 `LearnerProblem`. A dead worker is replaced before the next call.
+
+A call that runs out of time is reported once, with its arguments and the learner's line it was
+on; any later call to the same function in the same run fails at once (`SKIPPED_PREFIX`), so an
+endless loop costs one time limit, not one per check, and never lets a check pass.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ import numpy as np
 from grader.sandbox import wire
 from grader.sandbox.source import SourceProblem, read_source
 from grader.sandbox.supervisor import Limits, Worker, WorkerDied
+from grader.sandbox.wire import describe
 from grader.sandbox.zygote import Zygote
 
 DEFAULT_TIMEOUT = 5.0
+SKIPPED_PREFIX = "skipped: "
+ARGS_TEXT = 100  # the longest a call's argument summary gets in feedback
 
 
 class LearnerError(Exception):
@@ -65,6 +72,53 @@ class LearnerProblem(Exception):
         self.kind = kind
 
 
+def summarize(value: Any, depth: int = 0) -> str:
+    """A short literal for one argument as the learner would write it: arrays by shape and
+    dtype, generators as `rng`, long containers by their length; never the data itself."""
+    if isinstance(value, np.random.Generator):
+        return "rng"
+    if isinstance(value, np.ndarray):
+        return f"<array {value.shape} {value.dtype}>"
+    if isinstance(value, bool | int | float | complex | np.generic) or value is None:
+        text = repr(value.item() if isinstance(value, np.generic) else value)
+        return text if len(text) <= 24 else text[:21] + "…"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 30 else repr(value[:27]) + "…"
+    if isinstance(value, list | tuple | dict):
+        kind = type(value).__name__
+        items = list(value.items()) if isinstance(value, dict) else list(value)
+        if depth > 0 or len(items) > 6:
+            return f"<{kind} of {len(items)}>"
+        if isinstance(value, dict):
+            inner = ", ".join(f"{summarize(k, 1)}: {summarize(v, 1)}" for k, v in items)
+            return "{" + inner + "}"
+        inner = ", ".join(summarize(v, 1) for v in items)
+        return f"[{inner}]" if kind == "list" else f"({inner}{',' if len(items) == 1 else ''})"
+    return describe(value).removeprefix("a ").removeprefix("an ")
+
+
+def call_text(name: str, args: tuple, kwargs: dict) -> str:
+    """`dense(<array (3, 4) float64>, 'relu', rng)`: the call as feedback shows it."""
+    parts = [summarize(a) for a in args] + [f"{k}={summarize(v)}" for k, v in kwargs.items()]
+    inner = ", ".join(parts)
+    if len(inner) > ARGS_TEXT:
+        inner = inner[: ARGS_TEXT - 1] + "…"
+    return f"{name}({inner})"
+
+
+def where_stopped(frames: list[dict[str, Any]]) -> str:
+    """The learner's lines a stack sample caught (innermost last), as lines for feedback."""
+    lines = []
+    for frame in frames[-3:]:
+        place = f"{Path(str(frame.get('file', '?'))).name}:{frame.get('line', '?')}"
+        code = str(frame.get("code") or "").strip()
+        lines.append(f"  {place} in {frame.get('function', '?')}" + (f": {code}" if code
+                                                                     else ""))
+    if not lines:
+        return ""
+    return "\nwhen it was stopped, your code was at:\n" + "\n".join(lines)
+
+
 @dataclass
 class CallInfo:
     """What one call did besides returning: printed output, use of the global RNG, time."""
@@ -86,6 +140,7 @@ class LearnerModule:
     worker: Worker | None = None
     zygote: Zygote | None = None  # where replacement workers are forked from, if anywhere
     calls: list[CallInfo] = field(default_factory=list)
+    timed_out: set[str] = field(default_factory=set)  # functions that ran out of time this run
     load_output: str = ""
     _load_failure: Exception | None = None
     _loaded: bool = False
@@ -158,7 +213,7 @@ class LearnerModule:
             reply = self.worker.request({"op": "load", "path": path}, self.timeout)
         except WorkerDied as died:
             self._load_failure = LearnerProblem(f"while your file was being imported, it "
-                                                f"{died.cause}", died.kind)
+                                                f"{died.cause}{_sample(died)}", died.kind)
             raise self._load_failure from None
         self.load_output = str(reply.get("output", ""))
         if not reply.get("ok"):
@@ -168,9 +223,12 @@ class LearnerModule:
 
     def _request(self, op: str, name: str, args: tuple, kwargs: dict, return_inputs: bool,
                  times: int | None = None) -> Any:
+        if op == "call" and name in self.timed_out:
+            raise LearnerProblem(f"{SKIPPED_PREFIX}`{name}` did not finish in an earlier check",
+                                 "timeout")
         self.ensure_loaded()
         assert self.worker is not None
-        label = f"{name}(…)" if op == "call" else name
+        label = call_text(name, args, kwargs) if op == "call" else name
         if times is not None:
             label = f"{label}, called {times} times,"
         info = CallInfo(name=name)
@@ -181,7 +239,9 @@ class LearnerModule:
         try:
             reply = self.worker.request(message, self.timeout)
         except WorkerDied as died:
-            raise LearnerProblem(f"{label} {died.cause}", died.kind) from None
+            if died.kind == "timeout" and op == "call":
+                self.timed_out.add(name)
+            raise LearnerProblem(f"{label} {died.cause}{_sample(died)}", died.kind) from None
         finally:
             info.seconds = time.perf_counter() - started
         info.output = str(reply.get("output", ""))
@@ -196,6 +256,11 @@ class LearnerModule:
             after_args, after_kwargs = reply.get("inputs") or ([], {})
             info.inputs_after = (list(after_args), dict(after_kwargs))
         return reply.get("value")
+
+
+def _sample(died: WorkerDied) -> str:
+    """Where a timed-out call was (the sandbox's stack sample, when it could take one)."""
+    return where_stopped(getattr(died, "frames", None) or []) if died.kind == "timeout" else ""
 
 
 def _failure(reply: dict[str, Any], label: str, name: str, limits: Limits) -> Exception:

@@ -155,6 +155,7 @@ class GraderPlugin:
                                         zygote=self.zygote)
         elif run.worker is not None:
             run.worker.stop()
+        self.module.timed_out.clear()  # each run (a verify trial too) meets its own time limits
         for i, item in enumerate(items):
             nextitem = items[i + 1] if i + 1 < len(items) else None
             outcome.checks.append(self._run_item(item, nextitem))
@@ -251,7 +252,7 @@ def _from_error(item: pytest.Item, error: BaseException) -> CheckResult:
     if isinstance(error, LearnerError):
         status = NOT_STARTED if error.not_started else ERROR
         message = "not started yet: replace `raise NotImplementedError` with your code" \
-            if error.not_started else f"your code raised {error.summary()}"
+            if error.not_started else f"{error.during} raised {error.summary()}"
         if error.during == "importing your file" and not error.not_started:
             message = f"your file could not be imported: {error.summary()}"
         result = _result(item, status, message)
