@@ -37,7 +37,9 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("show", help="an exercise's question and hints")
     s.add_argument("exercise")
-    s.add_argument("--solution", action="store_true", help="add the answer and solution")
+    s.add_argument("--solution", action="store_true", help="add the answer and solution (asks "
+                   "first unless the exercise is done)")
+    s.add_argument("--yes", action="store_true", help="with --solution: do not ask")
 
     n = sub.add_parser("new", help="a new card from a template")
     n.add_argument("name", help="NN-slug, e.g. 13-dropout")
@@ -72,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("exercise")
 
     w = sub.add_parser("watch", help="re-check the current exercise on every save")
+    w.add_argument("exercise", nargs="?", help="where to start (default: the first exercise "
+                   "not done yet)")
     w.add_argument("--manual", action="store_true", help="re-check on `r` only (no file events)")
 
     g = sub.add_parser("grade", help="grade a class of submissions")

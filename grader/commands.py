@@ -121,18 +121,41 @@ def progress_bar(done: int, total: int):
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from rich.markdown import Markdown
+    """The question and the hints revealed so far; the answer only for a finished exercise or
+    after the learner confirms (`--yes`), so it is never reached by accident."""
+    from grader.progress import Progress
 
     project = _project(args)
     card = project.card(args.exercise)
+    progress = Progress.load(project)
+    if args.solution and not args.yes and not progress.state(card).done \
+            and not _confirm(f"Exercise {card.number} is not done yet. Show its answer and "
+                             "solution anyway? [y/N] "):
+        out().print("Nothing shown. Keep going: `grader hint "
+                    f"{card.number}` gives the next hint.", markup=False)
+        return 1
+    shown = min(progress.hints_shown(card), len(card.hints))
     parts = [f"# {card.number} · {card.title}", card.statement()]
-    for i, hint in enumerate(card.hints, 1):
-        parts.append(f"### Hint {i}\n\n{hint}")
+    for i, hint in enumerate(card.hints[:shown], 1):
+        parts.append(f"### Hint {i} of {len(card.hints)}\n\n{hint}")
+    if shown < len(card.hints):
+        parts.append(f"*{len(card.hints) - shown} more hint(s): `grader hint {card.number}` "
+                     "shows the next one.*")
     if args.solution:
         parts.append(f"### Answer\n\n{card.explanation}")
         parts.append(f"```python\n{card.solution}```")
-    out().print(Markdown("\n\n".join(parts)))
+    _render_markdown("\n\n".join(parts))
     return 0
+
+
+def _confirm(question: str) -> bool:
+    """Ask on the terminal; no answer (end of input) is no."""
+    try:
+        answer = input(question)
+    except EOFError:
+        out().print()
+        return False
+    return answer.strip().lower() in ("y", "yes")
 
 
 TEMPLATE = '''---
@@ -339,7 +362,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     from grader.watch import Watch
 
-    return Watch(_project(args), manual=args.manual).run()
+    project = _project(args)
+    start = project.card(args.exercise) if args.exercise else None
+    return Watch(project, manual=args.manual, start=start).run()
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
