@@ -1,19 +1,20 @@
 """`grader watch`: the learner's loop. Shows the current exercise's feedback, re-checks it on every
-save (or on `r` in manual mode), and moves on only when the learner presses `n`."""
+save (or on `r` in manual mode) with a spinner until the verdict, and moves only when the learner
+asks: `n` next, `p` previous, `l` to pick from the list. Workers are forked from the zygote, and
+the next one is forked while the learner edits, so a save costs the checks, not a Python start."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import queue
+import select
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from rich.console import Group, RenderableType
-from rich.markdown import Markdown
-from rich.panel import Panel
+from rich.console import RenderableType
 from rich.text import Text
 
 from grader.checking import check_cards
@@ -22,10 +23,12 @@ from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.progress import Progress
 from grader.results import ExerciseResult
+from grader.sandbox.supervisor import Limits, Worker, shared_zygote
+from grader.views import watch_screen as screen
 from grader.views.console import out
 from grader.views.feedback import exercise_view
 
-KEYS = "n next · h hint · l list · r re-run · q quit"
+ESCAPES = {b"[A": "up", b"[B": "down", b"OA": "up", b"OB": "down"}
 
 
 @contextlib.contextmanager
@@ -46,22 +49,45 @@ def cbreak(fd: int) -> Iterator[bool]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
+def read_key(fd: int) -> str | None:
+    """One key: a lower-case character, or `up`, `down`, `enter`, `esc`; None at end of input."""
+    data = os.read(fd, 1)
+    if not data:
+        return None
+    if data in (b"\r", b"\n"):
+        return "enter"
+    if data != b"\x1b":
+        return data.decode("utf-8", "replace").lower()
+    rest = b""
+    while len(rest) < 2 and select.select([fd], [], [], 0.05)[0]:
+        rest += os.read(fd, 1)
+    return ESCAPES.get(rest, "esc" if not rest else "")
+
+
 class Watch:
-    def __init__(self, project: Project, manual: bool = False):
+    def __init__(self, project: Project, manual: bool = False, start: Card | None = None):
         self.project = project
         self.manual = manual
         self.cards = project.cards
         self.progress = Progress.load(project)
         self.events: queue.Queue[tuple[str, str]] = queue.Queue()
         self.stop = threading.Event()
-        self.index = self._first_pending(0)
+        self.index = self.cards.index(start) if start is not None else self._first_pending(0)
         self.result: ExerciseResult | None = None
         self.notes: list[RenderableType] = []
         self.problem = ""
+        self.picker: screen.Picker | None = None  # the open exercise list
+        self.explained = False  # the whole explanation is open
+        self.scroll = 0
+        self.spare: Worker | None = None  # forked ahead of the next check
 
     @property
     def card(self) -> Card:
         return self.cards[self.index]
+
+    @property
+    def passed(self) -> bool:
+        return self.result is not None and self.result.passed
 
     def _first_pending(self, start: int) -> int:
         count = len(self.cards)
@@ -76,12 +102,13 @@ class Watch:
     def _keys(self, fd: int) -> None:
         while not self.stop.is_set():
             try:
-                data = os.read(fd, 1)
+                key = read_key(fd)
             except OSError:
                 return
-            if not data:
+            if key is None:
                 return
-            self.events.put(("key", data.decode("utf-8", "replace").lower()))
+            if key:
+                self.events.put(("key", key))
 
     def _files(self) -> None:
         from watchfiles import watch
@@ -95,41 +122,62 @@ class Watch:
     # -- actions --------------------------------------------------------------------------------
 
     def check(self) -> None:
+        """Check the current exercise, a spinner showing until the verdict."""
         self.notes.clear()
         self.problem = ""
+        self.picker, self.explained, self.scroll = None, False, 0
+        console = out()
+        console.clear()
+        console.print(*screen.header(self.card, len(self.cards), self._bar()))
+        worker = self.spare if self.spare is not None and self.spare.alive() else \
+            Worker(Limits(), shared_zygote())
+        self.spare = None
         try:
-            [self.result] = check_cards(self.project, [self.card])
+            with console.status(screen.checking(self.card, self._rel(self._file())),
+                                spinner="dots"):
+                [self.result] = check_cards(self.project, [self.card], early=worker)
         except GraderError as error:
             self.result, self.problem = None, str(error)
             return
+        finally:
+            worker.stop()
+            self.spare = Worker(Limits(), shared_zygote())  # ready for the next save
         self.progress.record([self.result])
 
     def draw(self) -> None:
         console = out()
         console.clear()
-        done = sum(self.progress.state(c).done for c in self.cards)
+        head = screen.header(self.card, len(self.cards), self._bar())
+        foot = [screen.key_line(self.passed, self.manual, self._rel(self._file()))]
+        extra: list[RenderableType] = []
+        if self.picker is not None:
+            states = [self.progress.state(c) for c in self.cards]
+            extra.append(screen.exercise_list(self.cards, states, self.index, self.picker))
+        elif self.passed and self.card.explanation:
+            extra.append(screen.why_it_works(self.card.explanation, self.explained))
+        elif self.passed:
+            extra.append(Text("Press n for the next exercise.", style="bold green"))
+        extra.extend(self.notes)
+        if self.problem:
+            head.append(Text(self.problem, style="red"))
+        console.print(screen.fit(console, head, self._feedback, extra, foot, self.scroll,
+                                 "↓ scrolls" if self.explained else ""))
+
+    def _feedback(self, lines: int | None) -> RenderableType:
+        if self.result is None:
+            return Text("")
+        solution = self._rel(self.project.solution_file(self.card))
+        hint = "Stuck? Press h for the next hint." if self.card.hints else ""
+        return exercise_view(self.result, solution, hint=hint, compact=True, max_lines=lines)
+
+    def _bar(self) -> RenderableType:
         from grader.commands import progress_bar
 
-        parts: list[RenderableType] = [
-            Text.assemble(("grader watch", "bold"),
-                          f" · exercise {self.card.number} of {len(self.cards)}"),
-            progress_bar(done, len(self.cards)),
-        ]
-        if self.problem:
-            parts.append(Text(self.problem, style="red"))
-        elif self.result is not None:
-            solution = self.project.solution_file(self.card)
-            parts.append(exercise_view(self.result, self._rel(solution), bool(self.card.hints)))
-            if self.result.passed:
-                if self.card.explanation:
-                    parts.append(Panel(Markdown(self.card.explanation), title="Why it works",
-                                       title_align="left", border_style="green"))
-                parts.append(Text("Press n for the next exercise.", style="bold green"))
-        parts.extend(self.notes)
-        mode = "  (manual mode: press r after saving)" if self.manual else \
-            f"  watching {self._rel(self.project.exercise_file(self.card))}"
-        parts.append(Text(KEYS + mode, style="dim"))
-        console.print(Group(*parts))
+        done = sum(self.progress.state(c).done for c in self.cards)
+        return progress_bar(done, len(self.cards))
+
+    def _file(self) -> Path:
+        return self.project.exercise_file(self.card)
 
     def _rel(self, path: Path) -> str:
         try:
@@ -141,36 +189,65 @@ class Watch:
         card = self.card
         shown = self.progress.hints_shown(card)
         if not card.hints:
-            self.notes.append(Text("This exercise has no hints.", style="yellow"))
-        elif shown >= len(card.hints):
-            self.notes.append(Text("No more hints.", style="yellow"))
-            for i, text in enumerate(card.hints, 1):
-                self.notes.append(Panel(Markdown(text), title=f"Hint {i}", title_align="left"))
+            self.notes = [Text("This exercise has no hints.", style="yellow")]
+            return
+        if shown >= len(card.hints):
+            self.notes = [Text("No more hints.", style="yellow")]
         else:
-            self.progress.set_hints_shown(card, shown + 1)
-            for i, text in enumerate(card.hints[: shown + 1], 1):
-                self.notes.append(Panel(Markdown(text), title=f"Hint {i} of {len(card.hints)}",
-                                        title_align="left", border_style="cyan"))
+            shown += 1
+            self.progress.set_hints_shown(card, shown)
+            self.notes = []
+        self.notes += [screen.hint_panel(text, i, len(card.hints))
+                       for i, text in enumerate(card.hints[:shown], 1)]
 
-    def listing(self) -> None:
-        from rich.table import Table
+    def explain(self) -> None:
+        if not self.passed:
+            self.notes = [Text("The explanation opens once this exercise passes.",
+                               style="yellow")]
+            return
+        self.explained, self.scroll, self.notes = not self.explained, 0, []
 
-        table = Table(title="Exercises", title_justify="left")
-        for column in ("#", "title", "state"):
-            table.add_column(column)
-        for card in self.cards:
-            state = self.progress.state(card)
-            marker = "▶ " if card is self.card else ""
-            table.add_row(marker + card.number, Text(card.title),
-                          Text(state.label, style=state.style))
-        self.notes.append(table)
+    def go(self, index: int) -> None:
+        self.index = index % len(self.cards)
+        self.picker = None
+        self.check()
 
     def advance(self) -> None:
         if all(self.progress.state(c).done for c in self.cards):
-            self.notes.append(Text("Every exercise is done. Well done!", style="bold green"))
+            self.notes = [Text("Every exercise is done. Well done!", style="bold green")]
             return
-        self.index = self._first_pending(self.index + 1)
-        self.check()
+        self.go(self._first_pending(self.index + 1))
+
+    def pick(self, key: str) -> None:
+        """A key while the list is open: digits choose by number, arrows and Enter by row."""
+        picker = self.picker
+        assert picker is not None
+        if key in ("l", "esc"):
+            self.picker = None
+        elif key in ("up", "down"):
+            picker.cursor = (picker.cursor + (1 if key == "down" else -1)) % len(self.cards)
+            picker.typed = ""
+        elif key == "enter":
+            chosen = self._numbered(picker.typed) if picker.typed else picker.cursor
+            picker.typed = ""
+            if chosen is not None:
+                self.go(chosen)
+        elif key.isdigit():
+            picker.typed += key
+            number = int(picker.typed)
+            exact = self._numbered(picker.typed)
+            longer = [c for c in self.cards if int(c.number) != number
+                      and str(int(c.number)).startswith(str(number))]
+            if exact is not None and not longer:
+                self.go(exact)
+            elif exact is None and not longer and picker.typed.strip("0"):
+                self.notes = [Text(f"There is no exercise {picker.typed}.", style="yellow")]
+                picker.typed = ""
+            elif exact is not None:
+                picker.cursor = exact
+
+    def _numbered(self, typed: str) -> int | None:
+        return next((i for i, c in enumerate(self.cards) if int(c.number) == int(typed)), None)
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -189,33 +266,49 @@ class Watch:
                 return 0
             finally:
                 self.stop.set()
+                if self.spare is not None:
+                    self.spare.stop()
 
     def _loop(self) -> int:
-        current = str(self.project.exercise_file(self.card))
         while True:
             try:
                 kind, value = self.events.get(timeout=0.25)
             except queue.Empty:
                 continue
             if kind == "file":
-                if os.path.abspath(value) != os.path.abspath(current):
+                if os.path.abspath(value) != os.path.abspath(self._file()):
                     continue
                 self._drain_files()
                 self.check()
             elif value == "q":
                 return 0
-            elif value == "r":
-                self.check()
-            elif value == "n":
-                self.advance()
-            elif value == "h":
-                self.hint()
-            elif value == "l":
-                self.listing()
-            else:
+            elif self.picker is not None and value not in ("r", "h", "n", "p"):
+                self.pick(value)
+            elif not self._key(value):
                 continue
-            current = str(self.project.exercise_file(self.card))
             self.draw()
+
+    def _key(self, key: str) -> bool:
+        """Act on a key; False for keys that do nothing (no redraw)."""
+        if key == "r":
+            self.check()
+        elif key == "n":
+            self.advance()
+        elif key == "p":
+            self.go(self.index - 1)
+        elif key == "h":
+            self.picker = None
+            self.hint()
+        elif key == "e":
+            self.explain()
+        elif key == "l":
+            self.notes = []
+            self.picker = screen.Picker(cursor=self.index)
+        elif key in ("up", "down") and self.explained:
+            self.scroll = max(0, self.scroll + (3 if key == "down" else -3))
+        else:
+            return False
+        return True
 
     def _drain_files(self) -> None:
         """A burst of saves is one change: drop file events that queued up meanwhile."""

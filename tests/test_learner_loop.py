@@ -127,39 +127,80 @@ def _screen(session: str) -> str:
                           capture_output=True).stdout
 
 
-def _wait_for(session: str, text: str, seconds: float = 30) -> str:
+def _wait_for(session: str, text: str, seconds: float = 60, save: Path | None = None,
+              content: str = "", complete: bool = True) -> str:
+    """Poll the pane until `text` shows, on a complete screen (its key line, printed last, is
+    there too) unless `complete` is False. With `save`, write `content` there now and again
+    every 10 s, in case the watcher missed the first save on a loaded machine."""
     deadline = time.time() + seconds
+    saved = 0.0
     screen = ""
     while time.time() < deadline:
+        if save is not None and time.time() - saved > 10:
+            save.write_text(content)
+            saved = time.time()
         screen = _screen(session)
-        if text in screen:
+        if text in screen and (not complete or "q quit" in screen):
             return screen
-        time.sleep(0.2)
-    raise AssertionError(f"{text!r} never appeared; the screen shows:\n{screen}")
+        time.sleep(0.1)
+    size = subprocess.run(["tmux", "display", "-p", "-t", session, "#{pane_width}x"
+                           "#{pane_height}"], text=True, capture_output=True).stdout.strip()
+    raise AssertionError(f"{text!r} never appeared; the {size} screen shows:\n{screen}")
+
+
+def _keys(session: str, *keys: str) -> None:
+    subprocess.run(["tmux", "send-keys", "-t", session, *keys], check=True)
+
+
+ROWS = 40
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run "
                     "installs it); this test drives `grader watch` in a real terminal")
 def test_watch_in_a_real_terminal(deck):
+    """In an 80x40 terminal: start on a named exercise, see the spinner while an endless loop
+    runs into its limit, read the loop's message once, see a pass with its verdict and header
+    still on screen, open the explanation, choose an exercise from the list, go back, quit."""
     session = f"grader-watch-{os.getpid()}"
-    command = f"cd {deck.root} && GRADER_ROOT={deck.root} {sys.executable} -m grader watch"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "50",
+    # The pane's own size, not a LINES/COLUMNS the tmux server may have been handed.
+    command = (f"cd {deck.root} && unset LINES COLUMNS && GRADER_ROOT={deck.root} "
+               f"{sys.executable} -m grader watch 03")
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", str(ROWS),
                     command], check=True)
+    card = deck.card("03")
+    path = deck.exercise_file(card)
+    solution = deck.solution_file(card).read_text()
+    looping = solution.replace("    std = gain", "    while fan_in > 0:\n        fan_in += 1\n"
+                               "    std = gain", 1)
+    assert looping != solution
     try:
-        _wait_for(session, "not started")
-        assert "0/" in _screen(session) and "q quit" in _screen(session)
-        solve(deck, "01")  # the learner saves a working solution
-        screen = _wait_for(session, "Press n for the next exercise")
-        assert "Why it works" in screen
-        assert "solutions/01_forward.py" in screen
-        assert "exercise 01" in screen  # no jump to the next exercise until `n`
-        subprocess.run(["tmux", "send-keys", "-t", session, "h"], check=True)
+        screen = _wait_for(session, "not started")
+        assert "exercise 03 of 12" in screen and "q quit" in screen
+        _wait_for(session, "checking exercise 03", save=path, content=looping,
+                  complete=False)  # the spinner, while the loop runs into its limit
+        screen = _wait_for(session, "stopped after 5 s")
+        assert "xavier_normal(3, 4, rng) stopped after 5 s: an endless loop" in screen
+        assert screen.count("stopped after") == 1 and "skipped" not in screen
+        assert "more checks for the same reason" in screen
+        screen = _wait_for(session, "7/7 checks passed", save=path, content=solution)
+        lines = screen.rstrip("\n").split("\n")
+        assert "grader watch · exercise 03 of 12" in lines[0]  # nothing scrolled off the top
+        assert len(lines) <= ROWS and "Why it works" in screen
+        assert "Press n for the next exercise" in screen and "q quit" in lines[-1] + lines[-2]
+        _keys(session, "e")
+        screen = _wait_for(session, "e closes")
+        assert "grader watch · exercise 03 of 12" in screen.split("\n")[0]
+        _keys(session, "l")
+        _wait_for(session, "type a number")
+        _keys(session, "0", "5")
+        _wait_for(session, "exercise 05 of 12")
+        _keys(session, "p")
+        _wait_for(session, "exercise 04 of 12")
+        _keys(session, "h")
         _wait_for(session, "Hint 1 of")
-        subprocess.run(["tmux", "send-keys", "-t", session, "n"], check=True)
-        _wait_for(session, "exercise 02")
-        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
-        deadline = time.time() + 10
+        _keys(session, "q")
+        deadline = time.time() + 30
         while time.time() < deadline and subprocess.run(
                 ["tmux", "has-session", "-t", session], capture_output=True).returncode == 0:
             time.sleep(0.2)
@@ -322,3 +363,58 @@ def test_arguments_are_summarised_never_dumped():
     assert summarize("x" * 500) == repr("x" * 27) + "…"
     assert summarize((3,)) == "(3,)"
     assert summarize(np.float64(0.5)) == "0.5"
+
+
+# ---- watch: keys and choosing an exercise -----------------------------------------------------
+
+def test_keys_arrive_as_names(monkeypatch):
+    from grader.watch import read_key
+
+    read, write = os.pipe()
+    try:
+        for sent, key in [(b"N", "n"), (b"\x1b[A", "up"), (b"\x1bOB", "down"), (b"\n", "enter"),
+                          (b"\x1b", "esc"), (b"\x1b[5~", "")]:
+            os.write(write, sent)
+            assert read_key(read) == key
+            while __import__("select").select([read], [], [], 0)[0]:
+                os.read(read, 1)  # what an unknown sequence left behind
+        os.close(write)
+        assert read_key(read) is None
+    finally:
+        os.close(read)
+
+
+def test_watch_picks_an_exercise_by_number_or_by_row(deck):
+    from grader.watch import Watch
+
+    watch = Watch(deck, manual=True, start=deck.card("03"))
+    checked: list[str] = []
+    watch.check = lambda: checked.append(watch.card.number)
+    assert watch._key("l") and watch.picker is not None and watch.picker.cursor == 2
+    watch.pick("1")  # 01, or the start of 10, 11, 12: wait for more
+    assert checked == [] and watch.picker.typed == "1"
+    watch.pick("2")
+    assert checked == ["12"]
+    watch._key("l")
+    watch.pick("0")
+    watch.pick("5")  # 05: nothing else starts with 5
+    assert checked == ["12", "05"]
+    watch._key("l")
+    watch.pick("1")
+    assert watch.picker.cursor == 0  # the cursor follows the number typed
+    watch.pick("enter")  # 01, not 10, 11 or 12
+    assert checked[-1] == "01" and watch.picker is None
+    watch._key("l")
+    watch.pick("9")
+    assert checked[-1] == "09"
+    watch._key("l")
+    for key in ("down", "down", "up", "enter"):
+        watch.pick(key)
+    assert checked[-1] == "10"
+    watch._key("p")
+    assert checked[-1] == "09"
+    watch._key("l")
+    watch.pick("esc")
+    assert watch.picker is None and checked[-1] == "09"
+    watch._key("e")  # not passed: the explanation stays closed
+    assert not watch.explained and "once this exercise passes" in str(watch.notes[0])
