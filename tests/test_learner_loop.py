@@ -187,7 +187,7 @@ def test_watch_in_a_real_terminal(deck):
         lines = screen.rstrip("\n").split("\n")
         assert "grader watch · exercise 03 of 12" in lines[0]  # nothing scrolled off the top
         assert len(lines) <= ROWS and "Why it works" in screen
-        assert "Press n for the next exercise" in screen and "q quit" in lines[-1] + lines[-2]
+        assert "Press n for the next exercise" in screen and "q quit" in lines[-1]
         _keys(session, "e")
         screen = _wait_for(session, "e closes")
         assert "grader watch · exercise 03 of 12" in screen.split("\n")[0]
@@ -418,3 +418,18 @@ def test_watch_picks_an_exercise_by_number_or_by_row(deck):
     assert watch.picker is None and checked[-1] == "09"
     watch._key("e")  # not passed: the explanation stays closed
     assert not watch.explained and "once this exercise passes" in str(watch.notes[0])
+
+
+def test_a_wrong_exception_reads_with_one_full_stop(deck):
+    card = deck.card("01")
+    source = deck.solution_file(card).read_text()
+    wrong = source.replace('raise ValueError(f"unknown activation {name!r}")',
+                           "raise KeyError(name)")
+    assert wrong != source
+    deck.exercise_file(card).write_text(wrong)
+    result = grader(deck, "check", "01", "--format", "json")
+    [message] = [c["message"] for c in json.loads(result.stdout)["exercises"][0]["checks"]
+                 if c["status"] != "passed"]
+    assert message.startswith("activation(Z, 'softmax') raised KeyError: 'softmax'; expected "
+                              "ValueError. Check the name yourself")
+    assert ".." not in message

@@ -140,11 +140,12 @@ def test_unknown_name(learner, rng):
             with expect_raises("ValueError", what):
                 learner.activation(Z, name)
         except AssertionError as failure:
-            if "raised nothing" in str(failure):
-                fail(f"{failure}. A misspelt name must fail loudly: silently returning z (or "
+            said = str(failure).rstrip(".")  # one full stop, whatever expect_raises ends with
+            if "raised nothing" in said:
+                fail(f"{said}. A misspelt name must fail loudly: silently returning z (or "
                      "anything else) would turn a typo such as 'sigmod' into a linear layer. "
                      "End the chain of name tests with `raise ValueError(...)`.")
-            fail(f"{failure}. Check the name yourself and raise ValueError, the exception "
+            fail(f"{said}. Check the name yourself and raise ValueError, the exception "
                  "Python uses for an argument of the right type but a bad value (a failed "
                  "dict lookup raises KeyError instead).")
 
