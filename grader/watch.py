@@ -148,7 +148,7 @@ class Watch:
         console = out()
         console.clear()
         head = screen.header(self.card, len(self.cards), self._bar())
-        foot = [screen.key_line(self.passed, self.manual, self._rel(self._file()))]
+        foot = [screen.key_line(self.passed, self.manual)]
         extra: list[RenderableType] = []
         if self.picker is not None:
             states = [self.progress.state(c) for c in self.cards]

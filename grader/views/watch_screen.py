@@ -38,11 +38,12 @@ def checking(card: Card, path: str) -> Text:
     return Text.assemble("checking exercise ", (card.number, "bold"), " · ", literal(path), " …")
 
 
-def key_line(passed: bool, manual: bool, watched: str) -> Text:
+def key_line(passed: bool, manual: bool) -> Text:
+    """The keys, on one line at 80 columns; the watched file is the panel's subtitle."""
     keys = ["n next", "p previous", "l list", "h hint"] + (["e explanation"] if passed else []) \
         + ["r re-run", "q quit"]
-    mode = "manual mode: press r after saving" if manual else f"watching {watched}"
-    return Text(" · ".join(keys) + f"   ({mode})", style="dim")
+    mode = "   (manual mode: press r after saving)" if manual else ""
+    return Text(" · ".join(keys) + mode, style="dim")
 
 
 def exercise_list(cards: list[Card], states: list[State], current: int, picker: Picker
