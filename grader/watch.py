@@ -9,6 +9,7 @@ import contextlib
 import os
 import queue
 import select
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -258,6 +259,8 @@ class Watch:
                 threading.Thread(target=self._keys, args=(fd,), daemon=True).start()
             if not self.manual:
                 threading.Thread(target=self._files, daemon=True).start()
+            if hasattr(signal, "SIGWINCH"):  # a resized terminal gets a screen that fits it
+                signal.signal(signal.SIGWINCH, lambda *_: self.events.put(("resize", "")))
             try:
                 self.check()
                 self.draw()
@@ -280,6 +283,8 @@ class Watch:
                     continue
                 self._drain_files()
                 self.check()
+            elif kind == "resize":
+                pass
             elif value == "q":
                 return 0
             elif self.picker is not None and value not in ("r", "h", "n", "p"):

@@ -161,7 +161,8 @@ ROWS = 40
 def test_watch_in_a_real_terminal(deck):
     """In an 80x40 terminal: start on a named exercise, see the spinner while an endless loop
     runs into its limit, read the loop's message once, see a pass with its verdict and header
-    still on screen, open the explanation, choose an exercise from the list, go back, quit."""
+    still on screen, open the explanation, choose an exercise from the list, go back, read a
+    hint, narrow the terminal to 60 columns (every panel line keeps its border), quit."""
     session = f"grader-watch-{os.getpid()}"
     # The pane's own size, not a LINES/COLUMNS the tmux server may have been handed.
     command = (f"cd {deck.root} && unset LINES COLUMNS && GRADER_ROOT={deck.root} "
@@ -199,6 +200,15 @@ def test_watch_in_a_real_terminal(deck):
         _wait_for(session, "exercise 04 of 12")
         _keys(session, "h")
         _wait_for(session, "Hint 1 of")
+        subprocess.run(["tmux", "resize-window", "-t", session, "-x", "60"], check=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:  # redrawn for the new width
+            screen = _screen(session)
+            panels = [line for line in screen.split("\n") if line and line[0] in "╭│╰"]
+            if panels and all(len(line) == 60 for line in panels) and "q quit" in screen:
+                break
+            time.sleep(0.1)
+        assert panels and all(len(line) == 60 and line[-1] in "╮│╯" for line in panels), screen
         _keys(session, "q")
         deadline = time.time() + 30
         while time.time() < deadline and subprocess.run(
