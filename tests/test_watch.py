@@ -4,6 +4,7 @@ in a real terminal (tmux): spinner, endless loop, a pass on 40 rows, the list, 6
 from __future__ import annotations
 
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -159,6 +160,9 @@ def test_watch_in_a_real_terminal(deck):
                   complete=False)  # the spinner, while the loop runs into its limit
         screen = _wait_for(session, "stopped after 5 s")
         assert "xavier_normal(3, 4, rng) stopped after 5 s: an endless loop" in screen
+        assert "when it was stopped, your code was at:" in screen  # the sandbox's stack sample
+        assert re.search(r"03_xavier\.py:\d+ in xavier_normal: (while fan_in > 0:|fan_in \+= 1)",
+                         screen), screen
         assert screen.count("stopped after") == 1 and "skipped" not in screen
         assert "more checks for the same reason" in screen
         screen = _wait_for(session, "7/7 checks passed", save=path, content=solution)
