@@ -237,6 +237,12 @@ class SampledWorker:
     def stop(self) -> None:
         pass
 
+    def wait_ready(self) -> None:
+        pass
+
+    def place(self, source) -> str:
+        return "03_xavier.py"
+
     def request(self, message, timeout):
         if message["op"] == "load":
             return {"ok": True, "output": ""}
@@ -252,6 +258,7 @@ def test_a_timeout_names_the_arguments_and_the_line_it_was_on(tmp_path):
                "code": "return inner(n)"},
               {"file": "/work/exercises/03_xavier.py", "line": 12, "function": "inner",
                "code": "    while n > 0:"}]
+    (tmp_path / "03_xavier.py").write_text("def f(*args, **kwargs):\n    pass\n")
     module = LearnerModule(tmp_path / "03_xavier.py", worker=SampledWorker(frames))
     with pytest.raises(LearnerProblem) as caught:
         module.call("f", np.zeros((2, 3)), np.random.default_rng(0), kind="relu")
