@@ -82,6 +82,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from grader.progress import Progress
+    from grader.views.deck_progress import progress_bar
 
     project = _project(args)
     progress = Progress.load(project)
@@ -107,17 +108,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     done = sum(progress.state(c).done for c in project.cards)
     out().print(progress_bar(done, len(project.cards)))
     return 0
-
-
-def progress_bar(done: int, total: int):
-    from rich.progress_bar import ProgressBar
-    from rich.table import Table as Grid
-    from rich.text import Text
-
-    grid = Grid.grid(padding=(0, 1))
-    grid.add_row(ProgressBar(total=max(total, 1), completed=done, width=40),
-                 Text(f"{done}/{total} exercises done"))
-    return grid
 
 
 def cmd_show(args: argparse.Namespace) -> int:

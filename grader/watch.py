@@ -27,6 +27,7 @@ from grader.results import ExerciseResult
 from grader.sandbox.supervisor import Limits, Worker, shared_zygote
 from grader.views import watch_screen as screen
 from grader.views.console import out
+from grader.views.deck_progress import progress_bar
 from grader.views.feedback import exercise_view
 
 ESCAPES = {b"[A": "up", b"[B": "down", b"OA": "up", b"OB": "down"}
@@ -172,8 +173,6 @@ class Watch:
         return exercise_view(self.result, solution, hint=hint, compact=True, max_lines=lines)
 
     def _bar(self) -> RenderableType:
-        from grader.commands import progress_bar
-
         done = sum(self.progress.state(c).done for c in self.cards)
         return progress_bar(done, len(self.cards))
 
