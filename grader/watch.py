@@ -30,6 +30,7 @@ from grader.views.console import out
 from grader.views.deck_progress import progress_bar
 from grader.views.feedback import exercise_view
 
+SCROLL = 3  # lines per arrow key in the explanation
 ESCAPES = {b"[A": "up", b"[B": "down", b"OA": "up", b"OB": "down"}
 
 
@@ -81,6 +82,7 @@ class Watch:
         self.picker: screen.Picker | None = None  # the open exercise list
         self.explained = False  # the whole explanation is open
         self.scroll = 0
+        self.below = 0  # lines of the open explanation below the screen
         self.spare: Worker | None = None  # forked ahead of the next check
 
     @property
@@ -162,8 +164,9 @@ class Watch:
         extra.extend(self.notes)
         if self.problem:
             head.append(Text(self.problem, style="red"))
-        console.print(screen.fit(console, head, self._feedback, extra, foot, self.scroll,
-                                 "↓ scrolls" if self.explained else ""))
+        shown, self.below = screen.fit(console, head, self._feedback, extra, foot, self.scroll,
+                                       "↓ scrolls" if self.explained else "")
+        console.print(shown)
 
     def _feedback(self, lines: int | None) -> RenderableType:
         if self.result is None:
@@ -309,7 +312,8 @@ class Watch:
             self.notes = []
             self.picker = screen.Picker(cursor=self.index)
         elif key in ("up", "down") and self.explained:
-            self.scroll = max(0, self.scroll + (3 if key == "down" else -3))
+            step = min(SCROLL, self.below) if key == "down" else -SCROLL
+            self.scroll = max(0, self.scroll + step)
         else:
             return False
         return True

@@ -187,16 +187,24 @@ def test_a_watch_screen_never_outgrows_the_terminal(rows):
         return exercise_view(result, compact=True, max_lines=lines)
 
     for full in (False, True):
-        console.print(fit(console, [Text("head")], feedback, [why_it_works(explanation, full)],
-                          [Text("keys")]))
+        shown, below = fit(console, [Text("head")], feedback, [why_it_works(explanation, full)],
+                           [Text("keys")])
+        console.print(shown)
         shown = console.export_text().rstrip("\n").split("\n")
         assert len(shown) <= rows - 1
         assert shown[0] == "head" and shown[-1] == "keys" and "12/12 checks passed" in shown[2]
+    assert below > 0 and "Paragraph 7" not in "\n".join(shown)  # the whole explanation: scroll
+    end, left = fit(console, [Text("head")], feedback, [why_it_works(explanation, True)],
+                    [Text("keys")], scroll=below)
+    console.print(end)
+    shown = console.export_text().rstrip("\n").split("\n")
+    assert left == 0 and len(shown) <= rows - 1 and "Paragraph 7" in "\n".join(shown)
+    assert "e closes" in "\n".join(shown) and "12/12 checks passed" in shown[2]
     failing = exercise(*[CheckResult(f"test_{i}", f"check {i}", "failed",
                                      message=f"value {c} is wrong") for i, c in enumerate(
                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN")])
     console.print(fit(console, [Text("head")], lambda lines: exercise_view(
-        failing, max_lines=lines), [], [Text("keys")]))
+        failing, max_lines=lines), [], [Text("keys")])[0])
     shown = console.export_text().rstrip("\n").split("\n")
     assert len(shown) == rows - 1 and "0/40 checks passed" in shown[2]
 
@@ -217,3 +225,11 @@ def test_passing_points_to_the_reference_and_bars_are_drawn():
     text = render(exercise(check))
     assert "Done! Compare with the reference solution: solutions/03_xavier.py" in text
     assert "std per layer" in text and "█" * 36 in text and "█" * 18 + " 0.5" in text
+
+
+def test_printed_output_counts_repeated_lines_and_is_capped():
+    output = "loss 0.5\n" * 20 + "".join(f"step {i}\n" for i in range(30))
+    text = render(exercise(CheckResult("a", "first", "failed", message="wrong",
+                                       output=output)))
+    assert text.count("loss 0.5") == 1 and "loss 0.5  (×20)" in text
+    assert "step 10" in text and "step 11" not in text and "… 19 more lines" in text

@@ -160,14 +160,23 @@ def _cause_lines(cause: Cause, problem: str) -> list[RenderableType]:
 
 
 def _block(title: str, body: str, indent: int = 4) -> Padding:
-    shown = body.rstrip("\n").replace("\r\n", "\n").split("\n")
-    extra = len(shown) - OUTPUT_LINES
-    shown = shown[:OUTPUT_LINES] + ([f"… {extra} more lines"] if extra > 0 else [])
+    """Printed output: a line repeated in a row is shown once with its count, then at most
+    OUTPUT_LINES lines and how many more there were."""
+    runs: list[tuple[str, int]] = []
+    for line in body.rstrip("\n").replace("\r\n", "\n").split("\n"):
+        if runs and runs[-1][0] == line:
+            runs[-1] = (line, runs[-1][1] + 1)
+        else:
+            runs.append((line, 1))
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, style="dim")
     grid.add_column(ratio=1, overflow="fold")
-    for line in shown:
-        grid.add_row("│", literal(line))
+    for line, count in runs[:OUTPUT_LINES]:
+        grid.add_row("│", Text.assemble(literal(line), (f"  (×{count})" if count > 1 else "",
+                                                         "dim")))
+    left_out = sum(count for _, count in runs[OUTPUT_LINES:])
+    if left_out:
+        grid.add_row("│", Text(f"… {left_out} more lines", style="dim"))
     return _indented(Group(Text(title, style="dim"), grid), indent)
 
 

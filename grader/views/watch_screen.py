@@ -91,10 +91,11 @@ def hint_panel(text: str, number: int, count: int) -> Panel:
 
 def fit(console: Console, head: list[RenderableType],
         feedback: Callable[[int | None], RenderableType], extra: list[RenderableType],
-        foot: list[RenderableType], scroll: int = 0, more: str = "") -> Group:
-    """One screen no taller than the terminal. The exercise's panel (`feedback`, given a line
-    budget) keeps at least MIN_FEEDBACK rows, its verdict first; `extra` gets the rest, from
-    its line `scroll` on, and says `more` where it is cropped."""
+        foot: list[RenderableType], scroll: int = 0, more: str = "") -> tuple[Group, int]:
+    """One screen no taller than the terminal, and how many of `extra`'s lines are left below
+    it. The exercise's panel (`feedback`, given a line budget) keeps at least MIN_FEEDBACK rows,
+    its verdict first; `extra` gets the rest, from its line `scroll` on, and says `more` where it
+    is cropped."""
     rows = console.height - 1  # the cursor's line
     budget = max(rows - height(console, Group(*head)) - height(console, Group(*foot)),
                  MIN_FEEDBACK)
@@ -102,11 +103,12 @@ def fit(console: Console, head: list[RenderableType],
     rest = Group(*extra)
     wanted = height(console, rest) if extra else 0
     if natural + wanted <= budget and not scroll:
-        return Group(*head, feedback(None), *extra, *foot)
+        return Group(*head, feedback(None), *extra, *foot), 0
     if not extra:
-        return Group(*head, feedback(budget), *foot)
+        return Group(*head, feedback(budget), *foot), 0
     lines = min(natural, max(budget - wanted, MIN_FEEDBACK))
     parts = [*head, feedback(None) if lines >= natural else feedback(lines)]
-    if budget > lines:
-        parts.append(Cropped(rest, budget - lines, more, start=scroll))
-    return Group(*parts, *foot)
+    room = budget - lines
+    if room > 0:
+        parts.append(Cropped(rest, room, more, start=scroll))
+    return Group(*parts, *foot), max(wanted - scroll - room + 1, 0)
