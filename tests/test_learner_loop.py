@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_engine import CARD as PROBE_CARD  # weights(n, rng) and echo(x)
+from probe_deck import CARD as PROBE_CARD  # weights(n, rng) and echo(x)
 
 from grader.checkapi.learner import LearnerModule, LearnerProblem, summarize
 from grader.checkapi.plugin import Run
