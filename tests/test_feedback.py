@@ -4,13 +4,15 @@ columns; screens that fit the terminal."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
 from grader.progress import State
-from grader.results import CheckResult, ExerciseResult, Figure
+from grader.results import CheckResult, ExerciseResult, Figure, format_points
 from grader.views.feedback import exercise_view
 from grader.views.watch_screen import first_paragraph, fit, why_it_works
 
@@ -167,7 +169,9 @@ def test_points_read_the_same_in_list_and_check():
     assert State("failing", 10 / 3, 10.0).points_text(Card()) == "3.33/10"
     result = exercise(CheckResult("a", "a", "passed"), CheckResult("b", "b", "failed"),
                       CheckResult("c", "c", "failed"))
-    assert "3.33/10 points" in render(result)
+    text = render(result)
+    assert f"{format_points(result.score)}/10 points" in text
+    assert re.search(r"· \d\.\d\d/10 points", text) and not re.search(r"\d\.\d{3}", text)
 
 
 def test_first_paragraph_of_an_explanation():
