@@ -35,9 +35,8 @@ def C(lang: str, info: str, line: int, code: str) -> dict:
     return {"lang": lang, "info": info, "line": line, "code": code}
 
 
-def case(text: str, id: str, xfail: str | None = None, **expected):
-    marks = [pytest.mark.xfail(reason=xfail, strict=True)] if xfail else []
-    return pytest.param(text, expected, id=id, marks=marks)
+def case(text: str, id: str, **expected):
+    return pytest.param(text, expected, id=id)
 
 
 # A note shaped like the seed note (Obsidian export: a date without seconds, empty tags, two
@@ -408,13 +407,9 @@ CASES = [
             C("", "", 14, "plain\n"),
         ],
     ),
-    # ------------------------------------------------------------------------- known failures
     case(
         "- item\n  - > [!question] In a nested list\n    > body\n",
         "callout-in-nested-list-item-body",
-        xfail="callout bodies are cut from raw source lines and QUOTE_MARKER only strips `>` "
-        "after at most 3 spaces, so a callout in a list item indented 4+ columns keeps "
-        "'    > body' (the `>` is left in the body)",
         qa=[Q("In a nested list", "body")],
     ),
 ]

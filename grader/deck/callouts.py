@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 FAMILIES: dict[str, tuple[str, ...]] = {
@@ -32,7 +33,6 @@ ALIASES = {alias: family for family, names in FAMILIES.items() for alias in name
 HEADER = re.compile(
     r"^\[!(?P<type>[^\]|]*)(?:\|(?P<meta>[^\]]*))?\](?P<fold>[+-]?)[ \t]*(?P<title>.*)$"
 )
-QUOTE_MARKER = re.compile(r"^[ ]{0,3}>[ ]?")
 
 
 @dataclass
@@ -54,23 +54,36 @@ class Callout:
         return {"title": self.title, "body": self.body}
 
 
-def _strip_quote(line: str, levels: int) -> str:
-    """Remove up to `levels` blockquote markers; lazy continuation lines have none to remove."""
-    for _ in range(levels):
-        stripped = QUOTE_MARKER.sub("", line, count=1)
-        if stripped == line:
-            break
-        line = stripped
-    return line
+def callout_body(state: StateBlock, begin: int, end: int) -> str:
+    """Lines `begin` to `end` of a blockquote as Markdown, read from inside the quote: without the
+    `>` marker and whatever container (list item, outer quote) holds it. Called by the block
+    parser while the quote's line offsets are in place. Tabs in the indentation become spaces
+    (a tab after `>` is partly the marker's space); lazy continuation lines lose their indentation,
+    which a paragraph ignores anyway."""
+    src = state.src
+    out = []
+    for line in range(begin, end):
+        start = state.bMarks[line]
+        text_start = start + state.tShift[line]
+        text = src[text_start : state.eMarks[line]]
+        if state.sCount[line] < 0:
+            out.append(text)
+        elif "\t" in src[start:text_start]:
+            out.append(" " * state.sCount[line] + text)
+        else:
+            out.append(src[start : state.eMarks[line]])
+    while out and not out[-1].strip():
+        out.pop()
+    return "\n".join(out)
 
 
-def find_callouts(tokens: list[Token], lines: list[str]) -> list[Callout]:
+def find_callouts(tokens: list[Token]) -> list[Callout]:
     """All callouts in document order; nesting is kept in `parent`/`children`."""
     found: list[Callout] = []
     stack: list[Callout | None] = []  # one entry per open blockquote; None if not a callout
     for i, tok in enumerate(tokens):
         if tok.type == "blockquote_open":
-            callout = _callout_at(tokens, i, lines, stack)
+            callout = _callout_at(tokens, i, stack)
             stack.append(callout)
             if callout is not None:
                 found.append(callout)
@@ -79,34 +92,25 @@ def find_callouts(tokens: list[Token], lines: list[str]) -> list[Callout]:
     return found
 
 
-def _callout_at(
-    tokens: list[Token], i: int, lines: list[str], stack: list[Callout | None]
-) -> Callout | None:
-    first, inline = (tokens[i + 1], tokens[i + 2]) if i + 2 < len(tokens) else (None, None)
-    if first is None or first.type != "paragraph_open" or inline is None or inline.type != "inline":
+def _callout_at(tokens: list[Token], i: int, stack: list[Callout | None]) -> Callout | None:
+    body = tokens[i].meta.get("callout_body")
+    if body is None:  # the block parser cuts a body for every quote that opens with `[!`
         return None
+    first, inline = tokens[i + 1], tokens[i + 2]
     header = HEADER.match(inline.content.split("\n", 1)[0])
     if header is None:
         return None
-    start, end = tokens[i].map or (0, 0)
-    first_line = (first.map or (start, end))[0]
-    # The body is every source line of the blockquote after the header, one `>` level removed.
-    depth = len(stack)  # blockquotes around this one, callouts or not
-    body_lines = [_strip_quote(line, depth + 1) for line in lines[first_line + 1 : end]]
-    while body_lines and not body_lines[-1].strip():
-        body_lines.pop()
     written = header["type"].strip()
-    family = ALIASES.get(written.lower(), "note")
     parent = next((c for c in reversed(stack) if c is not None), None)
     callout = Callout(
         type=written.lower(),
-        family=family,
+        family=ALIASES.get(written.lower(), "note"),
         title=header["title"].strip() or written.capitalize(),
-        body="\n".join(body_lines),
+        body=body,
         meta=header["meta"].strip() if header["meta"] is not None else None,
         fold=header["fold"],
-        line=first_line + 1,
-        depth=depth,
+        line=(first.map or (0, 0))[0] + 1,
+        depth=len(stack),  # blockquotes around this one, callouts or not
         parent=parent,
     )
     if parent is not None:
@@ -116,34 +120,31 @@ def _callout_at(
 
 def pair_questions(callouts: list[Callout]) -> list[tuple[Callout, Callout | None]]:
     """Each question with its answer: the first success nested inside it, else the first success
-    sibling after it and before the next question sibling."""
-    pairs: list[tuple[Callout, Callout | None]] = []
-    claimed: set[int] = set()
-    for index, question in enumerate(callouts):
-        if question.family != "question":
-            continue
-        answer = next(
-            (c for c in _descendants(question) if c.family == "success" and id(c) not in claimed),
-            None,
-        )
-        if answer is None:
-            for later in callouts[index + 1 :]:
-                if later.parent is not question.parent:
-                    continue
-                if later.family == "question":
-                    break
-                if later.family == "success" and id(later) not in claimed:
-                    answer = later
-                    break
-        if answer is not None:
-            claimed.add(id(answer))
-        pairs.append((question, answer))
-    return pairs
+    sibling after it and before the next question sibling; a success already taken is skipped.
 
-
-def _descendants(callout: Callout) -> list[Callout]:
-    out: list[Callout] = []
-    for child in callout.children:
-        out.append(child)
-        out.extend(_descendants(child))
-    return out
+    One pass in document order. A success goes to the outermost question around it still without
+    an answer (questions claim in document order, and an outer one comes first); failing that, to
+    the question sibling waiting before it, whose nested callouts have all been seen by then.
+    """
+    answers: dict[int, Callout | None] = {}  # id(question) -> answer, in document order
+    questions: list[Callout] = []
+    waiting: dict[int, Callout] = {}  # id(parent) -> the last question among its children
+    for callout in callouts:
+        if callout.family == "question":
+            questions.append(callout)
+            answers[id(callout)] = None
+            waiting[id(callout.parent)] = callout
+        elif callout.family == "success":
+            owner = None
+            ancestor = callout.parent
+            while ancestor is not None:
+                if ancestor.family == "question" and answers[id(ancestor)] is None:
+                    owner = ancestor
+                ancestor = ancestor.parent
+            if owner is None:
+                sibling = waiting.get(id(callout.parent))
+                if sibling is not None and answers[id(sibling)] is None:
+                    owner = sibling
+            if owner is not None:
+                answers[id(owner)] = callout
+    return [(q, answers[id(q)]) for q in questions]

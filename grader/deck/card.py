@@ -115,7 +115,11 @@ def card_from_note(note: Note, number: str, slug: str) -> Card:
     if points is not None and (
         isinstance(points, bool) or not isinstance(points, int | float) or points <= 0
     ):
-        raise GraderError(f"`points` must be a positive number, not {points!r}", path, 2)
+        raise GraderError(
+            f"`points` must be a positive number, not {points!r}",
+            path,
+            note.front_matter_lines.get("points", 2),
+        )
     return Card(
         path=path,
         number=number,

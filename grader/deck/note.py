@@ -1,22 +1,19 @@
 """Parse any Obsidian note into front matter, question/answer pairs, hints and code blocks.
 
-Parsing goes through markdown-it-py's CommonMark token tree (plus the front-matter plugin), so
-fenced code, nesting and lazy continuation lines are read exactly as a CommonMark renderer reads
-them.
+Blocks come from markdown-it-py's CommonMark parser set up as Obsidian reads notes (blocks.py), so
+fenced code, nesting and lazy continuation lines are read as Obsidian reads them. Nothing is
+dropped silently: past the nesting limit the parse stops with an error naming the line.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from markdown_it import MarkdownIt
-from mdit_py_plugins.front_matter import front_matter_plugin
-
+from grader.deck.blocks import NESTING_LIMIT, TooDeep, markdown
 from grader.deck.callouts import Callout, find_callouts, pair_questions
+from grader.deck.front_matter import read_front_matter
 from grader.errors import GraderError
 
 
@@ -43,11 +40,12 @@ class Note:
     """What the parser made of one note."""
 
     path: Path
-    front_matter: dict[str, Any]
+    front_matter: dict[Any, Any]
     callouts: list[Callout]
     qa: list[tuple[Callout, Callout | None]]
     hints: list[Callout]
     code: list[CodeBlock] = field(default_factory=list)
+    front_matter_lines: dict[Any, int] = field(default_factory=dict)  # key -> 1-based line
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,22 +56,6 @@ class Note:
             "hints": [h.as_dict() for h in self.hints],
             "code": [c.as_dict() for c in self.code],
         }
-
-
-class _PlainLoader(yaml.SafeLoader):
-    """Safe YAML without timestamp conversion: Obsidian dates stay the strings the author wrote."""
-
-
-_PlainLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-@cache
-def _markdown() -> MarkdownIt:
-    # CommonMark preset: no GitHub alerts, no tables needed to find callouts and fences.
-    return MarkdownIt("commonmark").use(front_matter_plugin)
 
 
 def read_note(path: Path) -> Note:
@@ -93,11 +75,20 @@ def read_note(path: Path) -> Note:
 def parse_note(text: str, path: Path | str = "<note>") -> Note:
     """Parse the text of a note."""
     path = Path(path)
-    text = text.removeprefix("\ufeff")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    tokens = _markdown().parse(text)
-    front_matter = _front_matter(tokens, lines, path)
-    callouts = find_callouts(tokens, lines)
+    lines = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    front = read_front_matter(lines, path)
+    # The front matter's lines stay as blank lines, so every token's line is the note's line.
+    body = "\n" * front.length + "\n".join(lines[front.length :])
+    try:
+        tokens = markdown().parse(body, {})
+    except TooDeep as exc:
+        raise GraderError(
+            f"nested more than {NESTING_LIMIT} levels deep (a `>` counts one, a list item two): "
+            "flatten this part; the parser would otherwise lose the rest of the note",
+            path,
+            exc.line + 1,
+        ) from None
+    callouts = find_callouts(tokens)
     code = [
         CodeBlock(
             lang=(t.info.split() or [""])[0].lower(),
@@ -111,51 +102,10 @@ def parse_note(text: str, path: Path | str = "<note>") -> Note:
     ]
     return Note(
         path=path,
-        front_matter=front_matter,
+        front_matter=front.data,
         callouts=callouts,
         qa=pair_questions(callouts),
         hints=[c for c in callouts if c.family == "hint"],
         code=code,
+        front_matter_lines=front.lines,
     )
-
-
-def _front_matter(tokens: list, lines: list[str], path: Path) -> dict[str, Any]:
-    if not tokens or tokens[0].type != "front_matter":
-        if lines and lines[0].rstrip() == "---" and any(line.strip() for line in lines[1:2]):
-            raise GraderError(
-                "the front matter opened here is never closed: add a line `---` after its last key",
-                path,
-                1,
-            )
-        return {}
-    token = tokens[0]
-    try:
-        data = yaml.load(token.content, Loader=_PlainLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise GraderError(f"invalid YAML in the front matter: {problem}", path, line) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise GraderError(
-            "the front matter must be `key: value` lines, not a "
-            f"{type(data).__name__}",
-            path,
-            2,
-        )
-    if "tags" in data:
-        data["tags"] = normalise_tags(data["tags"])
-    return data
-
-
-def normalise_tags(value: Any) -> list[str]:
-    """Obsidian accepts tags as a list, a comma- or space-separated string, or nothing."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [t.lstrip("#") for t in value.replace(",", " ").split() if t.strip("#")]
-    if isinstance(value, list):
-        return [str(t).lstrip("#") for t in value if t is not None and str(t).strip("#")]
-    return [str(value)]

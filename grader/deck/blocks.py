@@ -1,0 +1,200 @@
+"""markdown-it's block parser, set up to find a note's blocks as Obsidian does, fast and losslessly.
+
+- CommonMark plus the block rules Obsidian adds that move a callout's end: GFM tables (one token
+  each, cells unparsed) and `$$` math blocks (docs/cards.md says why each, and why not footnotes
+  or `%%` comments).
+- Inline Markdown is never parsed: only the blocks matter here.
+- Content nested past `NESTING_LIMIT` stops the parse with `TooDeep` instead of being skipped.
+- Each callout's body is cut while its blockquote's line offsets are in place (`callout_body`).
+- A shortcut sends a line that only the paragraph rule can take straight to it; the tokens are
+  the same as without it (tests/test_parser_blocks.py compares them).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import mdTrim
+from markdown_it.parser_block import ParserBlock
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.paragraph import paragraph
+from markdown_it.rules_block.table import MAX_AUTOCOMPLETED_CELLS, escapedSplit, table
+
+from grader.deck.callouts import callout_body
+
+# markdown-it counts one level per blockquote, two per list item (the list and the item). Its
+# CommonMark preset stops at 20 and silently skips the rest of the note; real notes nest lists
+# about 10 deep (20 levels), so we allow 100 and stop with an error past it.
+NESTING_LIMIT = 100
+
+# First characters with which some block rule other than the paragraph's may start a block.
+_OTHER_BLOCK_STARTS = frozenset("$`~>*-_+#<0123456789")
+# A reference definition's label: what follows decides whether `[` can start one.
+_LABEL = re.compile(r"\[(?:[^\[\]\\\n]|\\.)*([\[\]])")
+
+
+class TooDeep(Exception):
+    """Content nested deeper than NESTING_LIMIT, at `line` (0-based)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _BlockParser(ParserBlock):
+    """Tokenize as markdown-it does, but refuse to skip content nested past the limit, and hand
+    each callout's blockquote to `callout_body` before its line offsets are restored."""
+
+    def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:
+        if state.level >= NESTING_LIMIT:
+            line = state.skipEmptyLines(startLine)
+            if line < endLine and state.sCount[line] >= state.blkIndent:
+                raise TooDeep(line)
+        opener = len(state.tokens) - 1
+        is_quote = (
+            state.parentType == "blockquote"
+            and opener >= 0
+            and state.tokens[opener].type == "blockquote_open"
+        )
+        super().tokenize(state, startLine, endLine)
+        if is_quote and opener + 2 < len(state.tokens):
+            first, inline = state.tokens[opener + 1], state.tokens[opener + 2]
+            if first.type == "paragraph_open" and inline.content.startswith("[!") and first.map:
+                state.tokens[opener].meta["callout_body"] = callout_body(
+                    state, first.map[0] + 1, state.line
+                )
+
+
+def _line_table(state: StateBlock, name: str, keep) -> list[int]:
+    """Sorted numbers of the note's raw lines for which `keep(line)` holds, built once a parse."""
+    table = state.env.get(name)
+    if table is None:
+        table = state.env[name] = [i for i, text in enumerate(state.src.split("\n")) if keep(text)]
+    return table
+
+
+def _next_in(table: list[int], after: int) -> int | None:
+    at = bisect.bisect_right(table, after)
+    return table[at] if at < len(table) else None
+
+
+def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """Obsidian's `$$` display math: from a line starting with `$$` to the next line ending with
+    `$$` (the same line if it ends there). Unclosed, it is text. Closing lines are looked up in a
+    table, so a note full of unclosed `$$` stays linear."""
+    if state.sCount[startLine] - state.blkIndent >= 4:
+        return False
+    start = state.bMarks[startLine] + state.tShift[startLine]
+    if not state.src.startswith("$$", start):
+        return False
+    if state.src[start + 2 : state.eMarks[startLine]].rstrip().endswith("$$"):
+        last = startLine
+    else:
+        closer = _next_in(_line_table(state, "math_closers", _ends_math), startLine)
+        if closer is None or closer >= endLine:
+            return False
+        last = closer
+    if silent:
+        return True
+    state.line = last + 1
+    token = state.push("math_block", "math", 0)
+    token.map = [startLine, state.line]
+    return True
+
+
+def _table(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """A GFM table, recognised and delimited exactly as markdown-it's table rule does, kept as one
+    `table` token: its cells are inline content, never needed here."""
+    if not table(state, startLine, endLine, True):
+        return False
+    if silent:
+        return True
+    columns = len(_cells(state, startLine))
+    terminators = state.md.block.ruler.getRules("blockquote")
+    parent, state.parentType = state.parentType, "table"
+    missing = 0  # cells short of the header's count, capped by markdown-it
+    line = startLine + 2
+    while line < endLine and state.sCount[line] >= state.blkIndent:
+        if any(rule(state, line, endLine, True) for rule in terminators):
+            break
+        if state.isEmpty(line) or state.is_code_block(line):
+            break
+        missing += columns - len(_cells(state, line))
+        if missing > MAX_AUTOCOMPLETED_CELLS:
+            break
+        line += 1
+    state.parentType = parent
+    state.line = line
+    token = state.push("table", "table", 0)
+    token.map = [startLine, line]
+    return True
+
+
+def _cells(state: StateBlock, line: int) -> list[str]:
+    text = mdTrim(state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]])
+    cells = escapedSplit(text)
+    if cells and cells[0] == "":
+        cells.pop(0)
+    if cells and cells[-1] == "":
+        cells.pop()
+    return cells
+
+
+def _ends_math(text: str) -> bool:
+    return text.rstrip().endswith("$$")
+
+
+def _may_underline(text: str) -> bool:
+    """Could this raw line, seen from inside any container, be a setext underline or a table's
+    delimiter row? Containers only take away indentation and `>` markers."""
+    return text.lstrip(" \t>")[:1] in ("=", "-", "|", ":")
+
+
+def _plain_paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """A paragraph that no other rule could start: the one rule markdown-it would end up with.
+
+    The other rules need a special first character (`_OTHER_BLOCK_STARTS`), an indented line,
+    a `[label]:` (reference), or a later line that is a table delimiter row or a setext
+    underline; the paragraph ends by the next line that is blank in every container.
+    """
+    if silent or state.sCount[startLine] - state.blkIndent >= 4:
+        return False
+    src = state.src
+    pos = state.bMarks[startLine] + state.tShift[startLine]
+    end = state.eMarks[startLine]
+    if pos >= end or src[pos] in _OTHER_BLOCK_STARTS:
+        return False
+    if src[pos] == "[":
+        label = _LABEL.match(src, pos, end)
+        if label is None or (label[1] == "]" and src.startswith(":", label.end())):
+            return False
+    blank = _next_in(_line_table(state, "blank_lines", _is_blank), startLine)
+    risky = _next_in(_line_table(state, "underlines", _may_underline), startLine)
+    if risky is not None and (blank is None or risky <= blank):
+        return False
+    return paragraph(state, startLine, endLine, silent)
+
+
+def _is_blank(text: str) -> bool:
+    return not text.strip()
+
+
+def make_markdown() -> MarkdownIt:
+    """A new parser instance (see the module's docstring)."""
+    md = MarkdownIt("commonmark", {"maxNesting": NESTING_LIMIT})
+    blocks = _BlockParser()
+    blocks.ruler = md.block.ruler
+    md.block = blocks
+    md.block.ruler.at("table", _table, {"alt": ["paragraph", "reference"]})  # as markdown-it's
+    md.enable("table")
+    ends = ["paragraph", "reference", "blockquote", "list"]  # what a `$$` block interrupts
+    md.block.ruler.before("fence", "math_block", _math_block, {"alt": ends})
+    md.block.ruler.before("table", "plain_paragraph", _plain_paragraph)
+    md.disable(["inline", "text_join"])
+    return md
+
+
+markdown = cache(make_markdown)
