@@ -431,6 +431,11 @@ def test_table_is_big_enough():
 
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_parse(text: str, expected: dict):
+    check_case(text, expected)
+
+
+def check_case(text: str, expected: dict) -> None:
+    """The note parses to what `expected` names (see `case`), or fails at the expected line."""
     if "error_line" in expected:
         with pytest.raises(GraderError) as info:
             parse_note(text, "notes/n.md")
