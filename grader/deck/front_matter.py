@@ -34,24 +34,24 @@ def read_front_matter(lines: list[str], path: Path) -> FrontMatter:
     """The front matter at the top of a note's lines (BOM and CR already removed)."""
     if not lines or lines[0].rstrip() != DELIMITER:
         return FrontMatter()
-    for index, line in enumerate(lines[1:], 1):
-        stripped = line.rstrip()
-        if stripped == DELIMITER:
-            data, key_lines = _load("\n".join(lines[1:index]), path)
-            return FrontMatter(data, key_lines, index + 1)
-        if stripped == "...":
-            raise GraderError(
-                "`...` does not close the front matter in Obsidian: end it with a `---` line",
-                path,
-                index + 1,
-            )
-    if len(lines) > 1 and lines[1].strip():
+    close = next((i for i, line in enumerate(lines[1:], 1) if line.rstrip() == DELIMITER), None)
+    if close is None and not (len(lines) > 1 and lines[1].strip()):
+        return FrontMatter()  # a lone `---` followed by a blank line is a horizontal rule
+    dots = next((i for i, line in enumerate(lines[1:close], 1) if line.rstrip() == "..."), None)
+    if dots is not None:
+        raise GraderError(
+            "`...` does not close the front matter in Obsidian: end it with a `---` line",
+            path,
+            dots + 1,
+        )
+    if close is None:
         raise GraderError(
             "the front matter opened here is never closed: add a line `---` after its last key",
             path,
             1,
         )
-    return FrontMatter()  # a lone `---` followed by a blank line is a horizontal rule
+    data, key_lines = _load("\n".join(lines[1:close]), path)
+    return FrontMatter(data, key_lines, close + 1)
 
 
 def normalise_tags(value: Any) -> list[str]:
@@ -168,8 +168,10 @@ def _load(source: str, path: Path) -> tuple[dict[Any, Any], dict[Any, int]]:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
-        what = "refused" if isinstance(exc, _Refused) else "invalid YAML"
-        raise GraderError(f"{what} in the front matter: {problem}", path, line) from None
+        what = "invalid YAML in the front matter"
+        if isinstance(exc, _Refused):
+            what = "front matter refused"
+        raise GraderError(f"{what}: {problem}", path, line) from None
     finally:
         loader.dispose()
     if data is None:
