@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import re
 from functools import cache
+from typing import NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import mdTrim
@@ -68,12 +69,25 @@ class _BlockParser(ParserBlock):
                 )
 
 
-def _line_table(state: StateBlock, name: str, keep) -> list[int]:
-    """Sorted numbers of the note's raw lines for which `keep(line)` holds, built once a parse."""
-    table = state.env.get(name)
-    if table is None:
-        table = state.env[name] = [i for i, text in enumerate(state.src.split("\n")) if keep(text)]
-    return table
+class _Lines(NamedTuple):
+    """Numbers of the note's raw lines of three kinds, built once a parse (in `state.env`)."""
+
+    blank: list[int]
+    may_underline: list[int]  # seen from inside any container (which only takes away
+    # indentation and `>` markers), may be a setext underline or a table's delimiter row
+    ends_math: list[int]  # ends with `$$`
+
+
+def _lines(state: StateBlock) -> _Lines:
+    lines = state.env.get("lines")
+    if lines is None:
+        raw = state.src.split("\n")
+        lines = state.env["lines"] = _Lines(
+            [i for i, text in enumerate(raw) if not text.strip()],
+            [i for i, text in enumerate(raw) if text.lstrip(" \t>")[:1] in ("=", "-", "|", ":")],
+            [i for i, text in enumerate(raw) if text.rstrip().endswith("$$")],
+        )
+    return lines
 
 
 def _next_in(table: list[int], after: int) -> int | None:
@@ -93,7 +107,7 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -
     if state.src[start + 2 : state.eMarks[startLine]].rstrip().endswith("$$"):
         last = startLine
     else:
-        closer = _next_in(_line_table(state, "math_closers", _ends_math), startLine)
+        closer = _next_in(_lines(state).ends_math, startLine)
         if closer is None or closer >= endLine:
             return False
         last = closer
@@ -143,16 +157,6 @@ def _cells(state: StateBlock, line: int) -> list[str]:
     return cells
 
 
-def _ends_math(text: str) -> bool:
-    return text.rstrip().endswith("$$")
-
-
-def _may_underline(text: str) -> bool:
-    """Could this raw line, seen from inside any container, be a setext underline or a table's
-    delimiter row? Containers only take away indentation and `>` markers."""
-    return text.lstrip(" \t>")[:1] in ("=", "-", "|", ":")
-
-
 def _plain_paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
     """A paragraph that no other rule could start: the one rule markdown-it would end up with.
 
@@ -171,15 +175,12 @@ def _plain_paragraph(state: StateBlock, startLine: int, endLine: int, silent: bo
         label = _LABEL.match(src, pos, end)
         if label is None or (label[1] == "]" and src.startswith(":", label.end())):
             return False
-    blank = _next_in(_line_table(state, "blank_lines", _is_blank), startLine)
-    risky = _next_in(_line_table(state, "underlines", _may_underline), startLine)
+    lines = _lines(state)
+    blank = _next_in(lines.blank, startLine)
+    risky = _next_in(lines.may_underline, startLine)
     if risky is not None and (blank is None or risky <= blank):
         return False
     return paragraph(state, startLine, endLine, silent)
-
-
-def _is_blank(text: str) -> bool:
-    return not text.strip()
 
 
 def make_markdown() -> MarkdownIt:
