@@ -11,7 +11,7 @@ import test_parser_front_matter
 import test_parser_vault
 from markdown_it.rules_block.table import table
 
-from grader.deck.blocks import TooDeep, make_markdown, markdown
+from grader.deck.blocks import Refused, make_markdown, markdown
 from grader.deck.callouts import Callout, pair_questions
 from grader.deck.note import parse_note
 
@@ -68,7 +68,7 @@ def comparable(tokens) -> list[tuple]:
 def blocks(md, text: str) -> list[tuple]:
     try:
         return comparable(md.parse(text, {}))
-    except TooDeep as exc:
+    except Refused as exc:
         return [("too deep", exc.line)]
 
 
@@ -87,7 +87,7 @@ def test_every_line_is_read(chunk: int):
         env: dict = {}
         try:
             tokens = markdown().parse(text, env)
-        except TooDeep:
+        except Refused:
             continue  # the parse stops with an error: see test_parser_vault
         covered = set()
         for tok in tokens:

@@ -12,6 +12,7 @@ from test_parser import A, C, Q, case, check_case
 
 from grader.deck.blocks import NESTING_LIMIT
 from grader.deck.note import parse_note
+from grader.errors import GraderError
 
 
 def nested_list(levels: int) -> str:
@@ -149,3 +150,14 @@ def test_unclosed_math_in_a_long_note_is_text_everywhere():
     note = parse_note(text)
     assert [q.title for q, _ in note.qa] == [f"Q{i}" for i in range(2000)]
     assert note.qa[-1][0].body == "$$ cost 1999"
+
+
+def test_callouts_nested_to_repeat_the_note_are_refused():
+    """Each callout's body holds its nested callouts' text: 60 nested callouts around 2,000 lines
+    would keep the note about 30 times over. The parse stops at a header line, with a message."""
+    headers = "".join(">" * depth + f" [!note] level {depth}\n" for depth in range(1, 61))
+    text = headers + (">" * 60 + " text\n") * 2000
+    with pytest.raises(GraderError) as info:
+        parse_note(text, "deep.md")
+    assert "bodies would hold the note more than 16 times" in info.value.message
+    assert 1 <= info.value.line <= 60

@@ -4,7 +4,8 @@
   each, cells unparsed) and `$$` math blocks (docs/cards.md says why each, and why not footnotes
   or `%%` comments).
 - Inline Markdown is never parsed: only the blocks matter here.
-- Content nested past `NESTING_LIMIT` stops the parse with `TooDeep` instead of being skipped.
+- Content nested past `NESTING_LIMIT` stops the parse with `Refused` instead of being skipped,
+  and so do callouts nested so deep that their bodies would repeat the note `BODY_BUDGET` times.
 - Each callout's body is cut while its blockquote's line offsets are in place (`callout_body`).
 - A shortcut sends a line that only the paragraph rule can take straight to it; the tokens are
   the same as without it (tests/test_parser_blocks.py compares them).
@@ -37,12 +38,18 @@ _OTHER_BLOCK_STARTS = frozenset("$`~>*-_+#<0123456789")
 _LABEL = re.compile(r"\[(?:[^\[\]\\\n]|\\.)*([\[\]])")
 
 
-class TooDeep(Exception):
-    """Content nested deeper than NESTING_LIMIT, at `line` (0-based)."""
+# A callout's body holds its nested callouts' text, so nesting multiplies the text kept: real
+# notes nest callouts two or three deep, a hostile 5 MB note nested 99 deep would keep 500 MB.
+BODY_BUDGET = 16  # callout bodies may hold 16 times the note's text (plus a megabyte)
 
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
+
+class Refused(Exception):
+    """The parse stops rather than lose content or run away: `message` at `line` (0-based)."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(line, message)
         self.line = line
+        self.message = message
 
 
 class _BlockParser(ParserBlock):
@@ -53,7 +60,9 @@ class _BlockParser(ParserBlock):
         if state.level >= NESTING_LIMIT:
             line = state.skipEmptyLines(startLine)
             if line < endLine and state.sCount[line] >= state.blkIndent:
-                raise TooDeep(line)
+                raise Refused(line, f"nested more than {NESTING_LIMIT} levels deep (a `>` counts "
+                              "one, a list item two): flatten this part; the parser would "
+                              "otherwise lose the rest of the note")
         opener = len(state.tokens) - 1
         is_quote = (
             state.parentType == "blockquote"
@@ -64,9 +73,17 @@ class _BlockParser(ParserBlock):
         if is_quote and opener + 2 < len(state.tokens):
             first, inline = state.tokens[opener + 1], state.tokens[opener + 2]
             if first.type == "paragraph_open" and inline.content.startswith("[!") and first.map:
-                state.tokens[opener].meta["callout_body"] = callout_body(
-                    state, first.map[0] + 1, state.line
-                )
+                body = callout_body(state, first.map[0] + 1, state.line)
+                state.tokens[opener].meta["callout_body"] = body
+                _spend(state, len(body), startLine)
+
+
+def _spend(state: StateBlock, chars: int, line: int) -> None:
+    left = state.env.get("body_budget", BODY_BUDGET * len(state.src) + 2**20) - chars
+    if left < 0:
+        raise Refused(line, f"callouts nested so deep that their bodies would hold the note "
+                      f"more than {BODY_BUDGET} times over: flatten this part")
+    state.env["body_budget"] = left
 
 
 class _Lines(NamedTuple):

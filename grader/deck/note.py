@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.deck.blocks import NESTING_LIMIT, TooDeep, markdown
+from grader.deck.blocks import Refused, markdown
 from grader.deck.callouts import Callout, find_callouts, pair_questions
 from grader.deck.front_matter import read_front_matter
 from grader.errors import GraderError
@@ -100,13 +100,8 @@ def _blocks(body: str, path: Path) -> tuple[list[Callout], list[CodeBlock]]:
     """The callouts and fenced code blocks of a note's body; its tokens are freed on return."""
     try:
         tokens = markdown().parse(body, {})
-    except TooDeep as exc:
-        raise GraderError(
-            f"nested more than {NESTING_LIMIT} levels deep (a `>` counts one, a list item two): "
-            "flatten this part; the parser would otherwise lose the rest of the note",
-            path,
-            exc.line + 1,
-        ) from None
+    except Refused as exc:
+        raise GraderError(exc.message, path, exc.line + 1) from None
     code = [
         CodeBlock(
             lang=(t.info.split() or [""])[0].lower(),
