@@ -505,10 +505,14 @@ def _grader(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def inspect(note: Path, text: str, *args: str) -> subprocess.CompletedProcess:
+    """Write `text` to `note` and run `grader inspect` on it."""
+    note.write_text(text, encoding="utf-8")
+    return _grader("inspect", str(note), *args)
+
+
 def test_inspect_json(tmp_path: Path):
-    note = tmp_path / "seed-like.md"
-    note.write_text(SEED_LIKE, encoding="utf-8")
-    result = _grader("inspect", str(note), "--format", "json")
+    result = inspect(tmp_path / "seed-like.md", SEED_LIKE, "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {"front_matter", "qa", "hints", "code"}
@@ -524,9 +528,8 @@ def test_inspect_json(tmp_path: Path):
 
 
 def test_inspect_json_code_blocks(tmp_path: Path):
-    note = tmp_path / "code.md"
-    note.write_text("> [!question] Q\n\n```python solution\nx = 1\n```\n", encoding="utf-8")
-    result = _grader("inspect", str(note), "--format", "json")
+    text = "> [!question] Q\n\n```python solution\nx = 1\n```\n"
+    result = inspect(tmp_path / "code.md", text, "--format", "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["code"] == [C("python", "python solution", 3, "x = 1\n")]
@@ -534,9 +537,7 @@ def test_inspect_json_code_blocks(tmp_path: Path):
 
 
 def test_inspect_text_format(tmp_path: Path):
-    note = tmp_path / "n.md"
-    note.write_text(SEED_LIKE, encoding="utf-8")
-    result = _grader("inspect", str(note))
+    result = inspect(tmp_path / "n.md", SEED_LIKE)
     assert result.returncode == 0, result.stderr
     assert "question/answer pairs: 2" in result.stdout
     assert "Should the biases be random as well?" in result.stdout
@@ -556,8 +557,7 @@ def _strip_prog(stderr: str) -> str:
 )
 def test_inspect_error(tmp_path: Path, text: str, line: int, words: str):
     note = tmp_path / "broken.md"
-    note.write_text(text, encoding="utf-8")
-    result = _grader("inspect", str(note), "--format", "json")
+    result = inspect(note, text, "--format", "json")
     assert result.returncode == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr

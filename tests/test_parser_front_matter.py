@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_parser import Q, _grader, _strip_prog, case, check_case
+from test_parser import Q, _strip_prog, case, check_case, inspect
 
 from grader.deck.card import card_from_note
 from grader.deck.front_matter import MAX_ALIASES, MAX_DEPTH, MAX_VALUES
@@ -93,8 +93,7 @@ def test_card_points_error_names_the_key_line():
 
 def test_inspect_refuses_an_alias_bomb(tmp_path: Path):
     note = tmp_path / "bomb.md"
-    note.write_text(laughs(9, 9, 9), encoding="utf-8")
-    result = _grader("inspect", str(note), "--format", "json")
+    result = inspect(note, laughs(9, 9, 9), "--format", "json")
     assert result.returncode == 2
     assert result.stdout == ""
     assert "Traceback" not in result.stderr

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from rich.console import Console
-from test_parser import _grader
+from test_parser import inspect
 
 from grader.deck.note import parse_note
 from grader.views.note_tree import note_tree
@@ -61,9 +61,7 @@ def test_control_characters_are_shown_not_sent():
 
 
 def test_inspect_text_with_hostile_note(tmp_path: Path):
-    note = tmp_path / "hostile.md"
-    note.write_text(HOSTILE, encoding="utf-8")
-    result = _grader("inspect", str(note))
+    result = inspect(tmp_path / "hostile.md", HOSTILE)
     assert result.returncode == 0, result.stderr
     assert "[/] a slash for a type" in result.stdout
     assert "\x1b" not in result.stdout
