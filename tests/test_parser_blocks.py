@@ -41,10 +41,9 @@ def corpus() -> list[str]:
 
 
 def reference_markdown():
-    """The same parser without its speed-ups: markdown-it's own table rule, no paragraph
-    shortcut."""
+    """The same parser without its speed-ups: markdown-it's own table rule, no shortcuts."""
     md = make_markdown()
-    md.disable("plain_paragraph")
+    md.disable(["plain_paragraph", "quote"])
     md.block.ruler.at("table", table, {"alt": ["paragraph", "reference"]})
     return md
 

@@ -7,8 +7,9 @@
 - Content nested past `NESTING_LIMIT` stops the parse with `Refused` instead of being skipped,
   and so do callouts nested so deep that their bodies would repeat the note `BODY_BUDGET` times.
 - Each callout's body is cut while its blockquote's line offsets are in place (`callout_body`).
-- A shortcut sends a line that only the paragraph rule can take straight to it; the tokens are
-  the same as without it (tests/test_parser_blocks.py compares them).
+- Two shortcuts send a line that only the paragraph rule, or only the blockquote rule, can take
+  straight to it; the tokens are the same as without them (tests/test_parser_blocks.py compares
+  them).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import mdTrim
 from markdown_it.parser_block import ParserBlock
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.blockquote import blockquote
 from markdown_it.rules_block.paragraph import paragraph
 from markdown_it.rules_block.table import MAX_AUTOCOMPLETED_CELLS, escapedSplit, table
 
@@ -200,6 +202,23 @@ def _plain_paragraph(state: StateBlock, startLine: int, endLine: int, silent: bo
     return paragraph(state, startLine, endLine, silent)
 
 
+def _quote(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """A blockquote where the rules before markdown-it's blockquote rule cannot match: those need
+    an indented line (code), `$$` or a fence marker, or a next line that may be a table's
+    delimiter row."""
+    if silent or state.sCount[startLine] - state.blkIndent >= 4:
+        return False
+    pos = state.bMarks[startLine] + state.tShift[startLine]
+    if pos >= state.eMarks[startLine] or state.src[pos] != ">":
+        return False
+    after = startLine + 1
+    if after < endLine:
+        start = state.bMarks[after] + state.tShift[after]
+        if start < state.eMarks[after] and state.src[start] in "|-:":
+            return False
+    return blockquote(state, startLine, endLine, silent)
+
+
 def make_markdown() -> MarkdownIt:
     """A new parser instance (see the module's docstring)."""
     md = MarkdownIt("commonmark", {"maxNesting": NESTING_LIMIT})
@@ -211,6 +230,7 @@ def make_markdown() -> MarkdownIt:
     ends = ["paragraph", "reference", "blockquote", "list"]  # what a `$$` block interrupts
     md.block.ruler.before("fence", "math_block", _math_block, {"alt": ends})
     md.block.ruler.before("table", "plain_paragraph", _plain_paragraph)
+    md.block.ruler.before("table", "quote", _quote)
     md.disable(["inline", "text_join"])
     return md
 
