@@ -33,16 +33,15 @@ from grader.deck.callouts import callout_body
 # CommonMark preset stops at 20 and silently skips the rest of the note; real notes nest lists
 # about 10 deep (20 levels), so we allow 100 and stop with an error past it.
 NESTING_LIMIT = 100
+# A callout's body holds its nested callouts' text, so nesting multiplies the text kept: real
+# notes nest callouts two or three deep, a hostile 5 MB note nested 99 deep would keep 500 MB.
+BODY_BUDGET = 16  # callout bodies may hold 16 times the note's text (plus a megabyte)
 
 # First characters with which some block rule other than the paragraph's may start a block.
 _OTHER_BLOCK_STARTS = frozenset("$`~>*-_+#<0123456789")
 # A reference definition's label: what follows decides whether `[` can start one.
 _LABEL = re.compile(r"\[(?:[^\[\]\\\n]|\\.)*([\[\]])")
 
-
-# A callout's body holds its nested callouts' text, so nesting multiplies the text kept: real
-# notes nest callouts two or three deep, a hostile 5 MB note nested 99 deep would keep 500 MB.
-BODY_BUDGET = 16  # callout bodies may hold 16 times the note's text (plus a megabyte)
 
 
 class Refused(Exception):
