@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import bisect
+import importlib
 import re
 from functools import cache
 from typing import NamedTuple
@@ -25,7 +26,7 @@ from markdown_it.parser_block import ParserBlock
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block.blockquote import blockquote
 from markdown_it.rules_block.paragraph import paragraph
-from markdown_it.rules_block.table import MAX_AUTOCOMPLETED_CELLS, escapedSplit, table
+from markdown_it.rules_block.table import escapedSplit, table
 
 from grader.deck.callouts import callout_body
 
@@ -37,6 +38,9 @@ NESTING_LIMIT = 100
 # notes nest callouts two or three deep, a hostile 5 MB note nested 99 deep would keep 500 MB.
 BODY_BUDGET = 16  # callout bodies may hold 16 times the note's text (plus a megabyte)
 
+# markdown-it-py 4 ends a table's body once its rows lack this many cells in all; 3.x has no cap.
+_CELL_CAP = getattr(importlib.import_module("markdown_it.rules_block.table"),
+                    "MAX_AUTOCOMPLETED_CELLS", None)
 # First characters with which some block rule other than the paragraph's may start a block.
 _OTHER_BLOCK_STARTS = frozenset("$`~>*-_+#<0123456789")
 # A reference definition's label: what follows decides whether `[` can start one.
@@ -155,7 +159,7 @@ def _table(state: StateBlock, startLine: int, endLine: int, silent: bool) -> boo
         if state.isEmpty(line) or state.is_code_block(line):
             break
         missing += columns - len(_cells(state, line))
-        if missing > MAX_AUTOCOMPLETED_CELLS:
+        if _CELL_CAP is not None and missing > _CELL_CAP:
             break
         line += 1
     state.parentType = parent
