@@ -25,7 +25,6 @@ from markdown_it.common.utils import mdTrim
 from markdown_it.parser_block import ParserBlock
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block.blockquote import blockquote
-from markdown_it.rules_block.paragraph import paragraph
 from markdown_it.rules_block.table import escapedSplit, table
 
 from grader.deck.callouts import callout_body
@@ -180,11 +179,14 @@ def _cells(state: StateBlock, line: int) -> list[str]:
 
 
 def _plain_paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
-    """A paragraph that no other rule could start: the one rule markdown-it would end up with.
+    """A paragraph that no other rule could start: the one rule markdown-it would end up with,
+    read as its paragraph rule reads it.
 
     The other rules need a special first character (`_OTHER_BLOCK_STARTS`), an indented line,
     a `[label]:` (reference), or a later line that is a table delimiter row or a setext
-    underline; the paragraph ends by the next line that is blank in every container.
+    underline; the paragraph ends by the next line that is blank in every container. With no
+    delimiter row ahead, only a line starting with one of `_OTHER_BLOCK_STARTS` can end it early,
+    so only those lines are put to the rules that may interrupt a paragraph.
     """
     if silent or state.sCount[startLine] - state.blkIndent >= 4:
         return False
@@ -202,7 +204,27 @@ def _plain_paragraph(state: StateBlock, startLine: int, endLine: int, silent: bo
     risky = _next_in(lines.may_underline, startLine)
     if risky is not None and (blank is None or risky <= blank):
         return False
-    return paragraph(state, startLine, endLine, silent)
+    interrupters = state.md.block.ruler.getRules("paragraph")
+    parent, state.parentType = state.parentType, "paragraph"
+    line = startLine + 1
+    while line < state.lineMax and not state.isEmpty(line):
+        indent = state.sCount[line]
+        if 0 <= indent <= state.blkIndent + 3:
+            first = src[state.bMarks[line] + state.tShift[line]]
+            if first in _OTHER_BLOCK_STARTS and any(
+                rule(state, line, state.lineMax, True) for rule in interrupters
+            ):
+                break
+        line += 1
+    state.parentType = parent
+    state.line = line
+    state.push("paragraph_open", "p", 1).map = [startLine, line]
+    inline = state.push("inline", "", 0)
+    inline.content = mdTrim(state.getLines(startLine, line, state.blkIndent, False))
+    inline.map = [startLine, line]
+    inline.children = []
+    state.push("paragraph_close", "p", -1)
+    return True
 
 
 def _quote(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
