@@ -80,19 +80,21 @@ def callout_body(state: StateBlock, begin: int, end: int) -> str:
 def find_callouts(tokens: list[Token]) -> list[Callout]:
     """All callouts in document order; nesting is kept in `parent`/`children`."""
     found: list[Callout] = []
-    stack: list[Callout | None] = []  # one entry per open blockquote; None if not a callout
+    nearest: list[Callout | None] = []  # per open blockquote: the innermost callout around
     for i, tok in enumerate(tokens):
-        if tok.type == "blockquote_open":
-            callout = _callout_at(tokens, i, stack)
-            stack.append(callout)
+        kind = tok.type
+        if kind == "blockquote_open":
+            parent = nearest[-1] if nearest else None
+            callout = _callout_at(tokens, i, parent, len(nearest))
+            nearest.append(callout or parent)
             if callout is not None:
                 found.append(callout)
-        elif tok.type == "blockquote_close":
-            stack.pop()
+        elif kind == "blockquote_close":
+            nearest.pop()
     return found
 
 
-def _callout_at(tokens: list[Token], i: int, stack: list[Callout | None]) -> Callout | None:
+def _callout_at(tokens: list[Token], i: int, parent: Callout | None, depth: int) -> Callout | None:
     body = tokens[i].meta.get("callout_body")
     if body is None:  # the block parser cuts a body for every quote that opens with `[!`
         return None
@@ -101,16 +103,16 @@ def _callout_at(tokens: list[Token], i: int, stack: list[Callout | None]) -> Cal
     if header is None:
         return None
     written = header["type"].strip()
-    parent = next((c for c in reversed(stack) if c is not None), None)
+    kind = written.lower()
     callout = Callout(
-        type=written.lower(),
-        family=ALIASES.get(written.lower(), "note"),
+        type=kind,
+        family=ALIASES.get(kind, "note"),
         title=header["title"].strip() or written.capitalize(),
         body=body,
         meta=header["meta"].strip() if header["meta"] is not None else None,
         fold=header["fold"],
         line=(first.map or (0, 0))[0] + 1,
-        depth=len(stack),  # blockquotes around this one, callouts or not
+        depth=depth,  # blockquotes around this one, callouts or not
         parent=parent,
     )
     if parent is not None:
