@@ -1,5 +1,6 @@
 """markdown-it's block parser, set up to find a note's blocks as Obsidian does, fast and losslessly.
 
+- A paragraph is one `paragraph` token holding its text (markdown-it makes three).
 - CommonMark plus the block rules Obsidian adds that move a callout's end: GFM tables (one token
   each, cells unparsed) and `$$` math blocks (docs/cards.md says why each, and why not footnotes
   or `%%` comments).
@@ -74,9 +75,9 @@ class _BlockParser(ParserBlock):
             and state.tokens[opener].type == "blockquote_open"
         )
         super().tokenize(state, startLine, endLine)
-        if is_quote and opener + 2 < len(state.tokens):
-            first, inline = state.tokens[opener + 1], state.tokens[opener + 2]
-            if first.type == "paragraph_open" and inline.content.startswith("[!") and first.map:
+        if is_quote and opener + 1 < len(state.tokens):
+            first = state.tokens[opener + 1]
+            if first.type == "paragraph" and first.content.startswith("[!") and first.map:
                 body = callout_body(state, first.map[0] + 1, state.line)
                 state.tokens[opener].meta["callout_body"] = body
                 _spend(state, len(body), startLine)
@@ -204,26 +205,36 @@ def _plain_paragraph(state: StateBlock, startLine: int, endLine: int, silent: bo
     risky = _next_in(lines.may_underline, startLine)
     if risky is not None and (blank is None or risky <= blank):
         return False
+    return _read_paragraph(state, startLine, every_line=False)
+
+
+def _paragraph(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """markdown-it's paragraph rule, kept as one `paragraph` token (map and content): its
+    open/inline/close triple would make a third of a note's tokens for nothing."""
+    return _read_paragraph(state, startLine, every_line=True)
+
+
+def _read_paragraph(state: StateBlock, startLine: int, every_line: bool) -> bool:
+    """Read a paragraph as markdown-it does: up to a blank line or a line that a rule able to
+    interrupt a paragraph takes; `every_line=False` puts only lines that start with one of
+    `_OTHER_BLOCK_STARTS` to those rules (see `_plain_paragraph`)."""
     interrupters = state.md.block.ruler.getRules("paragraph")
     parent, state.parentType = state.parentType, "paragraph"
+    src = state.src
     line = startLine + 1
     while line < state.lineMax and not state.isEmpty(line):
         indent = state.sCount[line]
-        if 0 <= indent <= state.blkIndent + 3:
-            first = src[state.bMarks[line] + state.tShift[line]]
-            if first in _OTHER_BLOCK_STARTS and any(
-                rule(state, line, state.lineMax, True) for rule in interrupters
-            ):
-                break
+        checked = 0 <= indent <= state.blkIndent + 3 and (  # else lazy or indented: never ends it
+            every_line or src[state.bMarks[line] + state.tShift[line]] in _OTHER_BLOCK_STARTS
+        )
+        if checked and any(rule(state, line, state.lineMax, True) for rule in interrupters):
+            break
         line += 1
     state.parentType = parent
     state.line = line
-    state.push("paragraph_open", "p", 1).map = [startLine, line]
-    inline = state.push("inline", "", 0)
-    inline.content = mdTrim(state.getLines(startLine, line, state.blkIndent, False))
-    inline.map = [startLine, line]
-    inline.children = []
-    state.push("paragraph_close", "p", -1)
+    token = state.push("paragraph", "p", 0)
+    token.map = [startLine, line]
+    token.content = mdTrim(state.getLines(startLine, line, state.blkIndent, False))
     return True
 
 
@@ -254,6 +265,7 @@ def make_markdown() -> MarkdownIt:
     md.enable("table")
     ends = ["paragraph", "reference", "blockquote", "list"]  # what a `$$` block interrupts
     md.block.ruler.before("fence", "math_block", _math_block, {"alt": ends})
+    md.block.ruler.at("paragraph", _paragraph)
     md.block.ruler.before("table", "plain_paragraph", _plain_paragraph)
     md.block.ruler.before("table", "quote", _quote)
     md.disable(["inline", "text_join"])

@@ -98,8 +98,8 @@ def _callout_at(tokens: list[Token], i: int, parent: Callout | None, depth: int)
     body = tokens[i].meta.get("callout_body")
     if body is None:  # the block parser cuts a body for every quote that opens with `[!`
         return None
-    first, inline = tokens[i + 1], tokens[i + 2]
-    header = HEADER.match(inline.content.split("\n", 1)[0])
+    first = tokens[i + 1]  # the paragraph that opens the quote
+    header = HEADER.match(first.content.split("\n", 1)[0])
     if header is None:
         return None
     written = header["type"].strip()
