@@ -65,6 +65,8 @@ CASES = [
     case("---\n? [a, b]\n: 1\n---\n", "fm-list-as-key", error_line=2, error="unhashable key"),
     case("---\nbase: &b {std: 1}\nlayer:\n  <<: *b\n  std: 2\n---\n", "fm-merge-key-overridden",
          front_matter={"base": {"std": 1}, "layer": {"std": 2}}),
+    case("---\ntitle: a\nnote: b\x00c\n---\n", "fm-control-character", error_line=3,
+         error="control character U+0000 is not allowed"),
     case("---\nx: " + "[" * 500 + "]" * 500 + "\n---\n", "fm-500-nested-flow-lists",
          error_line=2, error=f"nested more than {MAX_DEPTH}"),
     case("---\n" + "".join("  " * i + f"k{i}:\n" for i in range(40)) + "---\n",

@@ -152,6 +152,22 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def _problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"the control character U+{exc.character:04X} is not allowed"
+    return getattr(exc, "problem", None) or str(exc)
+
+
+def _line(exc: yaml.YAMLError, source: str) -> int:
+    """The note's line of the problem: the front matter's text starts on line 2."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return mark.line + 2
+    if isinstance(exc, yaml.reader.ReaderError):
+        return source[: exc.position].count("\n") + 2
+    return 1
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return node.value
@@ -161,19 +177,18 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _load(source: str, path: Path) -> tuple[dict[Any, Any], dict[Any, int]]:
-    loader = _Loader(source)
+    loader = None
     try:
+        loader = _Loader(source)  # its reader refuses control characters here already
         data = loader.get_single_data()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
         what = "invalid YAML in the front matter"
         if isinstance(exc, _Refused):
             what = "front matter refused"
-        raise GraderError(f"{what}: {problem}", path, line) from None
+        raise GraderError(f"{what}: {_problem(exc)}", path, _line(exc, source)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
