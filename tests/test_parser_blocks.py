@@ -24,11 +24,21 @@ PIECES = [
     "</div>", "# Heading", "", "", "", "lazy line", "-", ":--", "[!faq]", "**bold** start",
 ]
 PREFIXES = ["", "> ", ">", "- ", "  ", "\t", "1. ", "> > ", "  > ", "- > ", "   "]
+# Mostly prose, so that the paragraph shortcut runs, with lines that may or may not end a
+# paragraph (a year is not a list, `*` may be emphasis or a bullet, `<` may be inline HTML).
+PROSE = ["Plain words", "more words", "lazy line", "[!question] Why", "[not a ref] text",
+         "2024 was a year", "2. a list", "*emphasis* here", "* star", "<b>bold</b>", "<div>",
+         "# Heading", "#hashtag", "> quoted", "+ item", "$$ x $$", "```", "    indented",
+         "", "", ""]
 
 
-def random_note(rng: random.Random, lines: int) -> str:
+PROSE_PREFIXES = ["", "", "> ", ">", "  ", "\t", "1. ", "> > ", "  > ", "* ", "+ > "]  # no `-`
+
+
+def random_note(rng: random.Random, lines: int, pieces: list[str] = PIECES,
+                prefixes: list[str] = PREFIXES) -> str:
     return "".join(
-        "".join(rng.choice(PREFIXES) for _ in range(rng.randint(0, 3))) + rng.choice(PIECES) + "\n"
+        "".join(rng.choice(prefixes) for _ in range(rng.randint(0, 2))) + rng.choice(pieces) + "\n"
         for _ in range(lines)
     )
 
@@ -39,7 +49,9 @@ def corpus() -> list[str]:
              for p in module.CASES]
     # a table whose short rows pass markdown-it's cap on missing cells: its body ends early
     wide = "|" + "a|" * 300 + "\n|" + "-|" * 300 + "\n" + "x\n" * 300
-    return [*notes, wide] + [random_note(rng, rng.randint(1, 60)) for _ in range(400)]
+    return [*notes, wide] + [random_note(rng, rng.randint(1, 60)) for _ in range(400)] + [
+        random_note(rng, rng.randint(1, 60), PROSE, PROSE_PREFIXES) for _ in range(200)
+    ]
 
 
 def reference_markdown():
