@@ -27,6 +27,7 @@ from markdown_it.parser_block import ParserBlock
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_block.blockquote import blockquote
 from markdown_it.rules_block.table import escapedSplit, table
+from markdown_it.token import Token
 
 from grader.deck.callouts import callout_body
 
@@ -135,9 +136,7 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool) -
         last = closer
     if silent:
         return True
-    state.line = last + 1
-    token = state.push("math_block", "math", 0)
-    token.map = [startLine, state.line]
+    _leaf(state, "math_block", startLine, last + 1)
     return True
 
 
@@ -163,9 +162,7 @@ def _table(state: StateBlock, startLine: int, endLine: int, silent: bool) -> boo
             break
         line += 1
     state.parentType = parent
-    state.line = line
-    token = state.push("table", "table", 0)
-    token.map = [startLine, line]
+    _leaf(state, "table", startLine, line)
     return True
 
 
@@ -231,11 +228,18 @@ def _read_paragraph(state: StateBlock, startLine: int, every_line: bool) -> bool
             break
         line += 1
     state.parentType = parent
-    state.line = line
-    token = state.push("paragraph", "p", 0)
-    token.map = [startLine, line]
-    token.content = mdTrim(state.getLines(startLine, line, state.blkIndent, False))
+    _leaf(state, "paragraph", startLine, line).content = mdTrim(
+        state.getLines(startLine, line, state.blkIndent, False)
+    )
     return True
+
+
+def _leaf(state: StateBlock, kind: str, begin: int, end: int) -> Token:
+    """Close a block read from line `begin` up to `end`: one `kind` token with that map."""
+    state.line = end
+    token = state.push(kind, "", 0)
+    token.map = [begin, end]
+    return token
 
 
 def _quote(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
