@@ -16,7 +16,8 @@ from grader.sandbox.supervisor import Limits, Worker, shared_zygote
 
 
 def learner_file(project: Project, card: Card, submission: Path | None, solution: bool,
-                 selected: int) -> Path | None:
+                 selected: int) -> tuple[Path | None, str]:
+    """The file to check for `card`, and what its checks say if there is none."""
     if solution:
         path = project.solution_file(card)
     elif submission is not None:
@@ -26,7 +27,7 @@ def learner_file(project: Project, card: Card, submission: Path | None, solution
     if not path.is_file():
         raise GraderError(f"{path} does not exist: run `grader build` to create it "
                           f"(or `grader reset {card.number}`)")
-    return path
+    return path, ""
 
 
 def check_cards(project: Project, cards: list[Card], submission: Path | None = None,
@@ -44,25 +45,28 @@ def check_cards(project: Project, cards: list[Card], submission: Path | None = N
         if not project.checks_file(card).is_file():
             raise GraderError(f"no checks for exercise {card.number}: expected "
                               f"{project.checks_file(card)}")
-    if early is None and files and files[0] is not None:
+    if early is None and files and files[0][0] is not None:
         early = Worker(limits)
     results = []
-    for index, (card, path) in enumerate(zip(cards, files, strict=True)):
+    for index, (card, (path, missing)) in enumerate(zip(cards, files, strict=True)):
         worker = early if index == 0 else None
         if worker is None and path is not None:
             worker = Worker(limits, shared_zygote())  # --all: fork, do not start Python again
-        run = Run(path, seed=seed, worker=worker)
+        run = Run(path, seed=seed, worker=worker, missing=missing or "no file")
         results += run_checks(card, project.checks_file(card), [run], limits,
                               visible_only=submission is None and not solution)
     return results
 
 
-def results_json(results: list[ExerciseResult]) -> str:
-    doc: dict[str, Any] = {
+def results_doc(results: list[ExerciseResult]) -> dict[str, Any]:
+    return {
         "version": 1,
         "score": total_points(r.score for r in results),
         "max_score": total_points(r.max_score for r in results),
         "passed": all(r.passed for r in results),
         "exercises": [r.to_dict() for r in results],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def results_json(results: list[ExerciseResult]) -> str:
+    return json.dumps(results_doc(results), indent=2, ensure_ascii=False)
