@@ -84,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, default=0, help="parallel workers (default: cores)")
     g.add_argument("--checks", type=Path, help="a private checks folder")
     g.add_argument("--shard", help="K/N: grade the K-th of N stable slices of the class")
-    g.add_argument("--force", action="store_true", help="re-grade students already graded")
+    g.add_argument("--force", action="store_true", help="re-grade every student, even those "
+                   "whose signed report matches their submission")
     g.add_argument("--format", choices=["json", "junit", "gradescope", "classroom", "canvas",
                                         "moodle", "long"],
                    action="append", help="extra reports: per student (junit, gradescope, "
@@ -92,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int)
     g.add_argument("--sort", choices=["name", "score"], default="name",
                    help="order of the student rows in the summary (score: lowest first)")
+    g.add_argument("--key", type=Path, help="the reports' signing key (default OUT/grader.key, "
+                   "created on first use); shards of one class share one")
 
     z = sub.add_parser("gradescope", help="a Gradescope autograder zip of this deck")
     z.add_argument("zip", type=Path, help="the zip to write, e.g. autograder.zip")
@@ -103,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("dirs", nargs="+", type=Path)
     m.add_argument("--out", type=Path, required=True)
     m.add_argument("--sort", choices=["name", "score"], default="name")
+    m.add_argument("--key", type=Path, help="the key the shards signed their reports with "
+                   "(default OUT/grader.key)")
     return p
 
 

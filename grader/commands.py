@@ -362,22 +362,22 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     from grader.checkapi.plugin import DEFAULT_SEED
     from grader.instructor.grade import Shard, grade_class
-    from grader.views.class_summary import class_summary
 
     project = _project(args)
     shard = Shard.parse(args.shard)
     with Progress("grading", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err(), transient=True) as bar:
         task = bar.add_task("grading", total=None)
-        graded = grade_class(
+        run = grade_class(
             project, args.submissions, args.out, jobs=args.jobs, shard=shard, force=args.force,
             seed=DEFAULT_SEED if args.seed is None else args.seed, formats=args.format,
+            key_file=args.key,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    out().print(class_summary(graded, args.sort, _screenful()))
+    _class_summary(run, args.sort)
     out().print(f"wrote {args.out / 'gradebook.csv'}, {args.out / 'report.html'}, "
-                f"{len(graded)} student reports and their feedback in "
+                f"{len(run.reports)} student reports and their feedback in "
                 f"{args.out / 'feedback'}", markup=False)
-    return 0
+    return 1 if run.failed else 0
 
 
 def _screenful() -> int:
@@ -387,13 +387,24 @@ def _screenful() -> int:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from grader.instructor.grade import merge
-    from grader.views.class_summary import class_summary
 
     project = _project(args)
-    graded = merge(project, args.dirs, args.out)
-    out().print(class_summary(graded, args.sort, _screenful()))
-    out().print(f"wrote {args.out / 'gradebook.csv'} for {len(graded)} students", markup=False)
-    return 0
+    run = merge(project, args.dirs, args.out, key_file=args.key)
+    _class_summary(run, args.sort)
+    out().print(f"wrote {args.out / 'gradebook.csv'} for {len(run.reports)} students",
+                markup=False)
+    return 1 if run.failed else 0
+
+
+def _class_summary(run: ClassResult, sort: str) -> None:
+    """The class's scores, then what the instructor must hear about (views.batch_notes)."""
+    from grader.views.batch_notes import batch_notes
+    from grader.views.class_summary import class_summary
+
+    out().print(class_summary(run.graded, sort, _screenful()))
+    notes = batch_notes(run.notes)
+    if notes is not None:
+        out().print(notes)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -76,13 +76,20 @@ def test_class_grades_into_every_format(klass, tmp_path):
 def test_shards_merge_into_the_same_gradebook(klass, tmp_path):
     deck, subs = klass
     whole, one, two, merged = (tmp_path / n for n in ("whole", "one", "two", "merged"))
+    key = tmp_path / "class.key"  # created 0600 by the first shard, shared by the others
     assert grader(deck, "grade", str(subs), "--out", str(whole)).returncode == 0
-    assert grader(deck, "grade", str(subs), "--out", str(one), "--shard", "1/2").returncode == 0
-    assert grader(deck, "grade", str(subs), "--out", str(two), "--shard", "2/2").returncode == 0
+    assert grader(deck, "grade", str(subs), "--out", str(one), "--shard", "1/2",
+                  "--key", str(key)).returncode == 0
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    assert grader(deck, "grade", str(subs), "--out", str(two), "--shard", "2/2",
+                  "--key", str(key)).returncode == 0
     first = {r["student"] for r in rows(one / "gradebook.csv")}
     second = {r["student"] for r in rows(two / "gradebook.csv")}
     assert first and second and not first & second
-    assert grader(deck, "merge", str(one), str(two), "--out", str(merged)).returncode == 0
+    result = grader(deck, "merge", str(one), str(two), "--out", str(merged))
+    assert result.returncode == 2 and "--key" in result.stderr  # no key, nothing verifies
+    assert grader(deck, "merge", str(one), str(two), "--out", str(merged),
+                  "--key", str(key)).returncode == 0
     assert (merged / "gradebook.csv").read_text() == (whole / "gradebook.csv").read_text()
 
 

@@ -2,20 +2,21 @@
 
 Students are graded in batches; each batch runs one pytest session per exercise (checks collected
 once) with one worker process per student, and batches run in parallel processes. Every student's
-full feedback is written to `OUT/<student>.json` as soon as their batch is done, so an interrupted
-run resumes where it stopped. `--shard K/N` takes a stable slice of the class; `grader merge` joins
-shard outputs into one gradebook.
+full feedback is written, signed, to `OUT/<key>.json` as soon as their batch is done, so an
+interrupted run resumes where it stopped: a report is reused only if the grader signed it, for
+this student, this submission (content hash) and these checks; anything else is re-graded and
+named. `--shard K/N` takes a stable slice of the class; `grader merge` joins shard outputs into
+one gradebook, refusing (and naming) reports it cannot verify. See docs/grading.md.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -23,16 +24,28 @@ from grader.checkapi.plugin import DEFAULT_SEED, Run
 from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.files import atomic_write
-from grader.instructor.class_outputs import (
-    graded_students,
-    write_class_outputs,
-    write_student_outputs,
+from grader.instructor import integrity
+from grader.instructor.names import Student, roster
+from grader.instructor.spreadsheet import csv_text
+from grader.instructor.status import exercise_status
+from grader.instructor.student_report import (
+    Refused,
+    StudentReport,
+    json_text,
+    read_report,
+    report_doc,
+    write_report,
 )
-from grader.instructor.submissions import files_by_number
-from grader.results import exercise_from_dict
+from grader.instructor.submissions import Submission, discover
+from grader.results import ExerciseResult, exercise_from_dict, format_points
 
 BATCH = 8
-RESERVED = {"gradebook"}
+EXTENSIONS = {"junit": "junit.xml", "gradescope": "gradescope.json",
+              "classroom": "classroom.json"}
+FORMAT_SUFFIXES = tuple(f".{ext}" for ext in EXTENSIONS.values())
+GRADEBOOK = "gradebook.csv"
+# Notes that mean the gradebook may lack someone or something was not written: exit code 1.
+FAILING_NOTES = {"refused", "unwritten"}
 
 
 @dataclass(frozen=True)
@@ -52,116 +65,301 @@ class Shard:
             raise GraderError(f"--shard {text}: K must be between 1 and N")
         return cls(k, n)
 
-    def owns(self, student: str) -> bool:
-        digest = int(hashlib.sha256(student.encode("utf-8")).hexdigest(), 16)
+    def owns(self, folder_name: bytes) -> bool:
+        digest = int(hashlib.sha256(folder_name).hexdigest(), 16)
         return digest % self.count == self.index - 1
 
 
-def students_in(submissions: Path) -> list[str]:
-    if not submissions.is_dir():
-        raise GraderError("not a folder of submissions (one folder per student)", submissions)
-    names = sorted(p.name for p in submissions.iterdir()
-                   if p.is_dir() and not p.name.startswith("."))
-    clash = RESERVED.intersection(names)
-    if clash:
-        raise GraderError(f"a student folder may not be called {sorted(clash)[0]!r}", submissions)
-    return names
+@dataclass
+class Note:
+    """Something the instructor must hear about. `kind`: skipped (not a student folder), file (a
+    submission's problems and layout), regraded, replaced (a report the grader did not write,
+    re-graded), refused (merge left a report out), unwritten, stale."""
+
+    student: str
+    kind: str
+    text: str
 
 
-def grade_batch(root: str, checks: str | None, submissions: str, students: list[str],
+@dataclass
+class ClassResult:
+    reports: dict[str, StudentReport] = field(default_factory=dict)  # by student name
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def graded(self) -> dict[str, list[ExerciseResult]]:
+        return {name: r.results for name, r in self.reports.items()}
+
+    @property
+    def failed(self) -> bool:
+        return any(n.kind in FAILING_NOTES for n in self.notes)
+
+
+def grade_batch(root: str, checks: str | None, plans: dict[str, dict[str, tuple[str | None, str]]],
                 seed: int) -> dict[str, list[dict]]:
-    """Grade some students on every exercise (runs in a pool process). Plain dicts come back."""
+    """Grade some students on every exercise (runs in a pool process); `plans` gives each
+    student's file (or None, and why) per exercise. Plain dicts come back."""
     from grader.checkapi.runner import run_checks
 
     project = Project(Path(root), Path(checks) if checks else None)
-    folders = {s: files_by_number(Path(submissions) / s) for s in students}
-    graded: dict[str, list[dict]] = {s: [] for s in students}
+    graded: dict[str, list[dict]] = {key: [] for key in plans}
     for card in project.cards:
-        runs = [Run(folders[s].get(card.number), seed=seed, label=s) for s in students]
+        runs = []
+        for key, plan in plans.items():
+            path, missing = plan[card.number]
+            runs.append(Run(Path(path) if path else None, seed=seed, label=key,
+                            missing=missing))
         for run, result in zip(runs, run_checks(card, project.checks_file(card), runs),
                                strict=True):
             graded[run.label].append(result.to_dict())
     return graded
 
 
-def _batches(students: list[str], jobs: int) -> list[list[str]]:
-    size = max(1, min(BATCH, -(-len(students) // max(jobs, 1))))
-    return [students[i:i + size] for i in range(0, len(students), size)]
+def _batches(keys: list[str], jobs: int) -> list[list[str]]:
+    size = max(1, min(BATCH, -(-len(keys) // max(jobs, 1))))
+    return [keys[i:i + size] for i in range(0, len(keys), size)]
 
 
 def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
                 shard: Shard | None = None, force: bool = False, seed: int = DEFAULT_SEED,
-                formats: list[str] | None = None,
-                progress: Callable[[int, int], None] | None = None) -> dict[str, list]:
-    """Grade every student of this shard who is not graded yet; return everyone's results."""
-    started = time.perf_counter()
+                formats: list[str] | None = None, key_file: Path | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ClassResult:
+    """Grade every student of this shard whose signed report is missing or out of date; write
+    the gradebook and the requested formats; return everyone's reports and the notes."""
     shard = shard or Shard(1, 1)
-    students = [s for s in students_in(submissions) if shard.owns(s)]
-    out.mkdir(parents=True, exist_ok=True)
-    todo = [s for s in students if force or not (out / f"{s}.json").is_file()]
-    jobs = jobs or os.cpu_count() or 1
     for card in project.cards:  # fail early, before any student is graded
         if not project.checks_file(card).is_file():
             raise GraderError(f"no checks for exercise {card.number}",
                               project.checks_file(card))
-    done = len(students) - len(todo)
+    klass = roster(submissions, FORMAT_SUFFIXES)
+    run = ClassResult(notes=[Note(name, "skipped", why) for name, why in klass.skipped])
+    students = [s for s in klass.students if shard.owns(s.raw)]
+    out.mkdir(parents=True, exist_ok=True)
+    key = integrity.load_key(integrity.key_path(out, key_file), create=True)
+    graded_with = integrity.fingerprint(project, seed)
+    numbers = {card.number for card in project.cards}
+    found = {s.key: discover(s.folder, numbers) for s in students}
+    todo: list[Student] = []
+    for student in students:
+        _file_notes(run, student, found[student.key])
+        reused = None if force else _reusable(run, out, student, key, found[student.key],
+                                               graded_with)
+        if reused is None:
+            todo.append(student)
+        else:
+            run.reports[student.name] = reused
     if progress:
-        progress(done, len(students))
+        progress(len(run.reports), len(students))
+    by_key = {s.key: s for s in todo}
+    plans = {s.key: {n: (str(found[s.key].files[n].path) if n in found[s.key].files else None,
+                         found[s.key].missing(n)) for n in numbers} for s in todo}
     checks = str(project.checks_override) if project.checks_override else None
-    args = (str(project.root), checks, str(submissions.resolve()))
-    for graded in _run_batches(_batches(todo, jobs), jobs, args, seed):
-        for student, exercises in graded.items():
-            results = [exercise_from_dict(e) for e in exercises]
-            write_student_outputs(out, student, results, formats or [])
-            done += 1
+    args = (str(project.root), checks)
+    jobs = jobs or os.cpu_count() or 1
+    for graded in _run_batches(_batches(list(plans), jobs), jobs, args, plans, seed):
+        for student_key, exercises in graded.items():
+            student, submission = by_key[student_key], found[student_key]
+            report = _graded_report(student, submission, graded_with, exercises)
+            run.reports[student.name] = report
+            doc = report_doc(student, submission, graded_with, report.results, report.statuses)
+            _write(run, student.name, out / f"{student.key}.json",
+                   lambda path, doc=doc: write_report(path, doc, key))
         if progress:
-            progress(done, len(students))
-    everyone = load_graded(out, students)
-    write_class_outputs(out, everyone, formats or [], time.perf_counter() - started)
-    return everyone
+            progress(len(run.reports), len(students))
+    _write_formats(run, out, students, formats or [], fresh={s.name for s in todo})
+    _name_stale(run, out, klass.students, students)
+    write_gradebook(project, out, run)
+    return run
 
 
-def _run_batches(batches: list[list[str]], jobs: int, args: tuple, seed: int
+def _run_batches(batches: list[list[str]], jobs: int, args: tuple, plans: dict, seed: int
                  ) -> Iterator[dict[str, list[dict]]]:
-    if jobs <= 1 or len(batches) <= 1:
-        for batch in batches:
-            yield grade_batch(*args, batch, seed)
+    calls = [(*args, {k: plans[k] for k in batch}, seed) for batch in batches]
+    if jobs <= 1 or len(calls) <= 1:
+        for call in calls:
+            yield grade_batch(*call)
         return
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-        pending = {pool.submit(grade_batch, *args, batch, seed) for batch in batches}
+        pending = {pool.submit(grade_batch, *call) for call in calls}
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 yield future.result()
 
 
-def load_graded(out: Path, students: list[str] | None = None) -> dict[str, list]:
-    names = students if students is not None else [
-        s for s in graded_students(out) if s not in RESERVED]
-    graded: dict[str, list] = {}
-    for name in names:
-        path = out / f"{name}.json"
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            graded[name] = [exercise_from_dict(e) for e in doc["exercises"]]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise GraderError(f"cannot read a graded student's report: {exc}", path) from None
-    return graded
+def _graded_report(student: Student, submission: Submission, graded_with: str,
+                   exercises: list[dict]) -> StudentReport:
+    results = [exercise_from_dict(e) for e in exercises]
+    for result in results:  # the file as the student knows it, not the grader's absolute path
+        picked = submission.files.get(result.number)
+        result.file = picked.shown if picked else ""
+    statuses = {r.number: exercise_status(r, submission.status(r.number)) for r in results}
+    return StudentReport(student.name, student.key, results, statuses, submission.digest,
+                         graded_with)
 
 
-def merge(project: Project, dirs: list[Path], out: Path) -> dict[str, list]:
-    """Join the student reports of several shard outputs into one gradebook in `out`."""
-    graded: dict[str, list] = {}
+def _reusable(run: ClassResult, out: Path, student: Student, key: bytes,
+              submission: Submission, graded_with: str) -> StudentReport | None:
+    """The student's report if it can stand for this submission, else None (with a note)."""
+    path = out / f"{student.key}.json"
+    if not os.path.lexists(path):
+        return None
+    try:
+        report = read_report(path, key)
+    except GraderError:
+        return None  # not a regular file: writing the new report names the problem
+    except Refused as why:
+        run.notes.append(Note(student.name, "replaced", f"{path.name} refused ({why}): "
+                                                        "re-graded"))
+        return None
+    if report.name != student.name:
+        run.notes.append(Note(student.name, "replaced", f"{path.name} is {report.name!r}'s "
+                                                        "report: re-graded"))
+    elif report.graded_with != graded_with:
+        run.notes.append(Note(student.name, "regraded", "re-graded: the checks, cards or seed "
+                                                        "changed since the last run"))
+    elif report.digest != submission.digest:
+        run.notes.append(Note(student.name, "regraded", "re-graded: the submission changed "
+                                                        "since the last run"))
+    else:
+        return report
+    return None
+
+
+def _write(run: ClassResult, student: str, path: Path, write: Callable[[Path], None]) -> None:
+    try:
+        write(path)
+    except (GraderError, OSError) as error:
+        text = error.message if isinstance(error, GraderError) else str(error)
+        run.notes.append(Note(student, "unwritten", f"{path.name} not written: {text}"))
+
+
+def _file_notes(run: ClassResult, student: Student, submission: Submission) -> None:
+    """What the summary says about a submission's files: problems, ignored files, and where the
+    picked files were found when not at the top of the folder."""
+    for _, why in submission.problems.values():
+        run.notes.append(Note(student.name, "file", why))
+    deeper = sorted({p.shown.rsplit("/", 1)[0] for p in submission.files.values()
+                     if "/" in p.shown})
+    if deeper:
+        run.notes.append(Note(student.name, "file", "files picked in " + ", ".join(
+            f"{d}/" for d in deeper)))
+    shown = [f"{path} ({why})" for path, why in submission.ignored[:3]]
+    more = len(submission.ignored) - len(shown)
+    if shown:
+        run.notes.append(Note(student.name, "file", "ignored: " + "; ".join(shown)
+                              + (f"; {more} more in the report" if more > 0 else "")))
+
+
+def _write_formats(run: ClassResult, out: Path, students: list[Student], formats: list[str],
+                   fresh: set[str]) -> None:
+    """Each requested per-student format that is missing, older than its report, or belongs to
+    a student graded in this run."""
+    from grader.instructor.reports import render
+
+    for fmt in dict.fromkeys(f for f in formats if f != "json"):  # json is always written
+        for student in students:
+            report = run.reports.get(student.name)
+            if report is None:
+                continue
+            path = out / f"{student.key}.{EXTENSIONS[fmt]}"
+            if student.name in fresh or _older(path, out / f"{student.key}.json"):
+                _write(run, student.name, path, lambda p, r=report, f=fmt: atomic_write(
+                    p, render(f, {r.name: r.results}) + "\n"))
+
+
+def _older(path: Path, than: Path) -> bool:
+    """True if `path` is missing or older than `than`."""
+    try:
+        return path.lstat().st_mtime_ns < than.lstat().st_mtime_ns
+    except FileNotFoundError:
+        return True
+
+
+def _name_stale(run: ClassResult, out: Path, everyone: list[Student], mine: list[Student]
+                ) -> None:
+    """Outputs in `out` this run did not produce and that no longer match a submission."""
+    owner = {s.key: s for s in everyone}
+    graded = {s.key for s in mine}
+    for path in sorted(out.iterdir()):
+        name = path.name
+        suffix = next((s for s in (*FORMAT_SUFFIXES, ".json") if name.endswith(s)), None)
+        if suffix is None or name.startswith("."):
+            continue
+        key = name[: -len(suffix)]
+        if key not in owner:
+            run.notes.append(Note("", "stale", f"{name}: no student folder has this name any "
+                                               "more"))
+        elif key not in graded:
+            run.notes.append(Note(owner[key].name, "stale", f"{name}: this student belongs "
+                                                            "to another shard"))
+        elif suffix != ".json" and _older(path, out / f"{key}.json"):
+            fmt = next(f for f, ext in EXTENSIONS.items() if name.endswith(f".{ext}"))
+            run.notes.append(Note(owner[key].name, "stale", f"{name} is older than the "
+                                  f"student's report: add --format {fmt} to rewrite it"))
+
+
+def gradebook_csv(project: Project, reports: dict[str, StudentReport]) -> str:
+    """Points per exercise, total and maximum, then a status per exercise; one row per student
+    in name order; every cell escaped against formula injection."""
+    cards = project.cards
+    rows: list[list[object]] = [["student", *(c.module for c in cards), "total", "max",
+                                 *(f"{c.module} status" for c in cards)]]
+    for name in sorted(reports):
+        report = reports[name]
+        by_number = {r.number: r for r in report.results}
+        scores = [by_number[c.number].score if c.number in by_number else 0.0 for c in cards]
+        maximum = sum(by_number[c.number].max_score for c in cards if c.number in by_number)
+        rows.append([name, *(format_points(s) for s in scores), format_points(sum(scores)),
+                     format_points(maximum),
+                     *(report.statuses.get(c.number, "not graded") for c in cards)])
+    return csv_text(rows)
+
+
+def write_gradebook(project: Project, out: Path, run: ClassResult) -> None:
+    atomic_write(out / GRADEBOOK, gradebook_csv(project, run.reports))
+
+
+def merge(project: Project, dirs: list[Path], out: Path, key_file: Path | None = None
+          ) -> ClassResult:
+    """Join the verified student reports of several shard outputs into one gradebook in `out`;
+    reports that do not verify with the shards' key are refused and named."""
     out.mkdir(parents=True, exist_ok=True)
+    key = integrity.load_key(integrity.key_path(out, key_file), create=False)
+    run = ClassResult()
+    fingerprints: Counter[str] = Counter()
     for folder in dirs:
         if not folder.is_dir():
             raise GraderError("not a folder written by `grader grade`", folder)
-        for name, results in load_graded(folder).items():
-            if name in graded:
-                raise GraderError(f"student {name!r} appears in two shard outputs", folder)
-            graded[name] = results
+        for path in sorted(folder.glob("*.json")):
+            if path.name.endswith(FORMAT_SUFFIXES) or path.name.startswith("."):
+                continue
+            try:
+                report = read_report(path, key)
+            except (Refused, GraderError) as why:
+                text = why.message if isinstance(why, GraderError) else str(why)
+                run.notes.append(Note("", "refused", f"{path} refused: {text}"))
+                continue
+            if report.name in run.reports:
+                raise GraderError(f"student {report.name!r} appears in two shard outputs", folder)
+            run.reports[report.name] = report
+            fingerprints[report.graded_with] += 1
             if folder.resolve() != out.resolve():
-                atomic_write(out / f"{name}.json", (folder / f"{name}.json").read_text())
-    write_class_outputs(out, graded, [])
-    return graded
+                text = json_text(report.doc) + "\n"
+                _write(run, report.name, out / path.name, lambda p, t=text: atomic_write(p, t))
+    if len(fingerprints) > 1:
+        run.notes.append(Note("", "regraded", f"the shards were graded with {len(fingerprints)} "
+                                              "different checks, cards or seeds"))
+    write_gradebook(project, out, run)
+    return run
 
+
+def most_failed(graded: dict[str, list[ExerciseResult]], top: int = 10
+                ) -> list[tuple[str, int]]:
+    counts: Counter[str] = Counter()
+    for results in graded.values():
+        for result in results:
+            for check in result.checks:
+                if not check.passed:
+                    counts[f"{result.number} · {check.title}"] += 1
+    return counts.most_common(top)

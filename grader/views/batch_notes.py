@@ -1,0 +1,39 @@
+"""What `grader grade` and `grader merge` must tell the instructor beyond the scores: folders that
+are not students, submission problems and layouts, re-graded and refused reports, outputs not
+written or stale. Names and paths come from the class folder, so they are shown as `Text`, never
+read as markup."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from grader.instructor.grade import Note
+
+TITLES = {
+    "refused": "refused by merge (not in the gradebook)",
+    "unwritten": "not written",
+    "replaced": "reports the grader did not write (re-graded)",
+    "regraded": "re-graded",
+    "stale": "stale outputs",
+    "file": "submission files",
+    "skipped": "not student folders (skipped)",
+}
+MAX_ROWS = 40  # per kind: the student reports hold the rest
+
+
+def batch_notes(notes: list[Note]) -> RenderableType | None:
+    if not notes:
+        return None
+    table = Table(title="Notes", title_justify="left", show_lines=False)
+    table.add_column("about")
+    table.add_column("student")
+    table.add_column("note")
+    for kind, title in TITLES.items():
+        rows = [n for n in notes if n.kind == kind]
+        for note in rows[:MAX_ROWS]:
+            table.add_row(Text(title), Text(note.student), Text(note.text))
+        if len(rows) > MAX_ROWS:
+            table.add_row(Text(title), Text("…"), Text(f"{len(rows) - MAX_ROWS} more"))
+    return table
