@@ -6,10 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.deck.project import Project, find_project
 from grader.errors import GraderError
 from grader.views.console import err, out
+
+if TYPE_CHECKING:
+    from grader.instructor.grade import ClassResult
 
 
 def _project(args: argparse.Namespace) -> Project:

@@ -20,13 +20,22 @@ ROOT = Path(__file__).resolve().parent.parent
 GOOD = "def xavier_normal(fan_in, fan_out, rng, gain=1.0):\n" \
        "    return rng.normal(0.0, 1.0, size=(fan_in, fan_out))\n"
 WRONG = GOOD.replace("size=(fan_in, fan_out)", "size=(fan_out, fan_in)")
-CHECK = ("def test_shape(learner, rng):\n"
+CHECK = ("import pytest\n\n\n@pytest.mark.limit(1)\n"
+         "def test_shape(learner, rng):\n"
          '    """the shape is (fan_in, fan_out)"""\n'
          "    assert learner.xavier_normal(2, 3, rng).shape == (2, 3), 'wrong shape'\n")
 LONG = b"l" * 250
-NAMES = {b"ada": GOOD, b"ben": WRONG, b"=HYPERLINK(\"evil.example\")": GOOD, b"+cmd": GOOD,
+NAMES = {b"ada": GOOD, b"=HYPERLINK(\"evil.example\")": GOOD, b"+cmd": GOOD,
          b"-2+3": GOOD, b"@SUM(A1)": GOOD, b"bad\xff\xfename": GOOD, LONG: GOOD,
          b"gradebook": GOOD, b"ctl\x1b[2Jname": GOOD}
+VERDICTS = {  # each stays distinct in the gradebook's status column
+    "loop": ("def xavier_normal(*a, **k):\n    while True:\n        pass\n", "timeout"),
+    "crash": ("import os\ndef xavier_normal(*a, **k):\n    os._exit(3)\n", "crash"),
+    "syn": ("def xavier_normal(:\n", "syntax error"),
+    "imp": ("import no_such_module_here\n", "import error"),
+    "stub": ("def xavier_normal(*a, **k):\n    raise NotImplementedError\n", "not started"),
+    "ben": (WRONG, "failed"),
+}
 
 
 def grader(deck: Path, *args: str) -> subprocess.CompletedProcess:
@@ -58,6 +67,8 @@ def klass(tmp_path_factory) -> tuple[Path, Path, Path]:
     for raw, source in NAMES.items():
         folder(subs, raw).mkdir(parents=True)
         (folder(subs, raw) / "03_mine.py").write_text(source)
+    for name, (source, _) in VERDICTS.items():
+        write(subs / name / "03_mine.py", source)
     (subs / ".git" / "objects").mkdir(parents=True)  # a dot-folder: reported, not a student
     write(subs / "repo" / "exercises" / "03_xavier.py", GOOD)  # a whole repository
     write(subs / "repo" / "solutions" / "03_xavier.py", WRONG)
@@ -100,16 +111,16 @@ def test_every_name_is_graded_under_a_safe_reversible_name(klass, graded):
     assert result.returncode == 0, result.stderr
     rows = book(out)
     raws = {unquote_to_bytes(name.removeprefix("'")) for name in rows}
-    assert raws == {*NAMES, b"repo", b"two", b"peer", b"spy"}
+    assert raws == {*NAMES, *(n.encode() for n in VERDICTS), b"repo", b"two", b"peer", b"spy"}
     for name, row in rows.items():
         assert not name.startswith(("=", "+", "-", "@"))  # escaped: read as text
-        expected = "0" if name in ("ben", "two", "peer", "spy") else "10"
+        expected = "0" if name in ("two", "peer", "spy", *VERDICTS) else "10"
         assert row["03_xavier"] == expected, name
     assert rows["'=HYPERLINK(\"evil.example\")"]["03_xavier status"] == "passed"
     assert rows["bad%FF%FEname"]["03_xavier"] == "10"
     assert rows["ctl%1B[2Jname"]["03_xavier"] == "10"
     assert "\x1b" not in result.stdout  # the name's escape sequence never reaches the terminal
-    long_report = [p for p in out.glob("l*.json") if not p.name.endswith(".gradescope.json")]
+    long_report = [p for p in out.glob("llll*.json") if not p.name.endswith(".gradescope.json")]
     assert len(long_report) == 1 and len(long_report[0].name) < 100
     assert json.loads(long_report[0].read_text())["student"]["name"] == LONG.decode()
     assert not (out / "gradebook.json").exists()  # the reserved name got a hashed key
@@ -119,7 +130,8 @@ def test_every_name_is_graded_under_a_safe_reversible_name(klass, graded):
 def test_statuses_and_layouts_are_reported(graded):
     out, result = graded
     rows = book(out)
-    assert rows["ben"]["03_xavier status"] == "failed"
+    assert {n: rows[n]["03_xavier status"] for n in VERDICTS} == {
+        n: status for n, (_, status) in VERDICTS.items()}
     assert rows["two"]["03_xavier status"] == "two candidates"
     assert rows["peer"]["03_xavier status"] == rows["spy"]["03_xavier status"] == "refused file"
     assert rows["repo"]["03_xavier"] == "10"  # exercises/ wins over the copied solutions/
@@ -222,7 +234,7 @@ def test_merge_refuses_reports_it_cannot_verify(klass, tmp_path):
     assert result.returncode == 1
     assert "mallory.json refused" in result.stdout.replace("\n", "")
     rows = book(merged)
-    assert "mallory" not in rows and len(rows) == len(NAMES) + 4
+    assert "mallory" not in rows and len(rows) == len(NAMES) + len(VERDICTS) + 4
     other = tmp_path / "other.key"
     result = grader(deck, "merge", *map(str, shards), "--out", str(tmp_path / "m2"),
                     "--key", str(other.with_suffix(".missing")))

@@ -127,3 +127,16 @@ def test_private_checks_folder_replaces_the_shipped_checks(klass, tmp_path):
     titles = [c["title"] for c in ada["exercises"][0]["checks"]]
     assert titles == ["a hidden check the students never saw"]
     assert ada["score"] == ada["max_score"] == 10
+
+
+def test_the_documented_ci_matrix_is_valid_yaml_and_shares_one_key():
+    import re
+
+    import yaml
+
+    text = (ROOT / "docs" / "grading.md").read_text()
+    workflow = yaml.safe_load(re.findall(r"```yaml\n(.*?)```", text, re.S)[0])
+    runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    commands = [r for r in runs if r.startswith(("grader grade", "grader merge"))]
+    assert len(commands) == 2
+    assert all('--key "$RUNNER_TEMP/grader.key"' in c for c in commands)
