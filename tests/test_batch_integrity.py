@@ -38,10 +38,10 @@ VERDICTS = {  # each stays distinct in the gradebook's status column
 }
 
 
-def grader(deck: Path, *args: str) -> subprocess.CompletedProcess:
+def grader(deck: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "GRADER_ROOT": str(deck), "NO_COLOR": "1", "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "grader", *args], env=env, text=True,
-                          capture_output=True, timeout=300, errors="replace")
+                          capture_output=True, timeout=300, errors="replace", cwd=cwd)
 
 
 def book(out: Path) -> dict[str, dict[str, str]]:
@@ -243,11 +243,20 @@ def test_merge_refuses_reports_it_cannot_verify(klass, tmp_path):
 
 def test_check_submission_uses_the_same_rule(klass):
     deck, checks, subs = klass
-    result = grader(deck, "check", "03", "--submission", str(subs / "repo"), "--checks",
-                    str(checks), "--format", "json")
+    result = grader(deck, "check", "03", "--submission", "repo", "--checks", str(checks),
+                    "--format", "json", cwd=subs)  # a relative folder, as people type it
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["exercises"][0]["file"].endswith("exercises/03_xavier.py")
     result = grader(deck, "check", "03", "--submission", str(subs / "two"), "--checks",
                     str(checks), "--format", "json")
     assert result.returncode == 1
     assert "2 candidate files" in json.loads(result.stdout)["exercises"][0]["problem"]
+
+
+def test_out_or_key_inside_the_submissions_is_refused(klass):
+    deck, _, subs = klass
+    for extra in (["--out", str(subs / "grades")],
+                  ["--out", str(subs.parent / "elsewhere"), "--key", str(subs / "ada" / "k")]):
+        result = grader(deck, "grade", str(subs), *extra)
+        assert result.returncode == 2 and "inside the submissions folder" in result.stderr
+    assert not (subs / "grades").exists() and not (subs / "ada" / "k").exists()

@@ -44,6 +44,7 @@ EXTENSIONS = {"junit": "junit.xml", "gradescope": "gradescope.json",
               "classroom": "classroom.json"}
 FORMAT_SUFFIXES = tuple(f".{ext}" for ext in EXTENSIONS.values())
 GRADEBOOK = "gradebook.csv"
+CLASS_OUTPUTS = {GRADEBOOK, integrity.KEY_FILE}  # files in OUT that belong to no one student
 # Notes that mean the gradebook may lack someone or something was not written: exit code 1.
 FAILING_NOTES = {"refused", "unwritten"}
 
@@ -131,6 +132,10 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
         if not project.checks_file(card).is_file():
             raise GraderError(f"no checks for exercise {card.number}",
                               project.checks_file(card))
+    for inside, what in ((out, "--out"), (key_file, "--key")):
+        if inside is not None and _within(inside, submissions):
+            raise GraderError(f"{what} {inside} is inside the submissions folder: a student "
+                              "could read or plant it; put it elsewhere", submissions)
     klass = roster(submissions, FORMAT_SUFFIXES)
     run = ClassResult(notes=[Note(name, "skipped", why) for name, why in klass.skipped])
     students = [s for s in klass.students if shard.owns(s.raw)]
@@ -170,6 +175,11 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
     _name_stale(run, out, klass.students, students)
     write_gradebook(project, out, run)
     return run
+
+
+def _within(path: Path, folder: Path) -> bool:
+    inner, outer = path.resolve(), folder.resolve()
+    return inner == outer or outer in inner.parents
 
 
 def _run_batches(batches: list[list[str]], jobs: int, args: tuple, plans: dict, seed: int
@@ -284,7 +294,7 @@ def _name_stale(run: ClassResult, out: Path, everyone: list[Student], mine: list
     for path in sorted(out.iterdir()):
         name = path.name
         suffix = next((s for s in (*FORMAT_SUFFIXES, ".json") if name.endswith(s)), None)
-        if suffix is None or name.startswith("."):
+        if suffix is None or name.startswith(".") or name in CLASS_OUTPUTS:
             continue
         key = name[: -len(suffix)]
         if key not in owner:

@@ -88,7 +88,7 @@ def roster(submissions: Path, format_suffixes: tuple[str, ...]) -> Roster:
     (dot-folders, symlinks, files) is listed as skipped with the reason."""
     if not submissions.is_dir():
         raise GraderError("not a folder of submissions (one folder per student)", submissions)
-    base = os.fsencode(os.path.abspath(submissions))  # workers run in a scratch folder
+    base = os.fsencode(submissions)
     result = Roster()
     raws = []
     with os.scandir(base) as entries:

@@ -103,6 +103,7 @@ def discover(folder: Path, numbers: set[str]) -> Submission:
     """The files of `folder` to grade for each exercise in `numbers`, by the module's rule."""
     found = Submission()
     candidates: dict[str, list[_Candidate]] = {}
+    folder = Path(os.path.abspath(folder))  # workers run in a scratch folder
     for path, parts, mode in _walk(folder, found.ignored):
         name, shown = parts[-1], _shown(parts)
         number = exercise_number(name)
