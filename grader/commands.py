@@ -13,7 +13,7 @@ from grader.errors import GraderError
 from grader.views.console import err, out
 
 if TYPE_CHECKING:
-    from grader.instructor.grade import ClassResult
+    from grader.instructor.classrun import ClassResult
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -390,7 +390,7 @@ def _screenful() -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from grader.instructor.grade import merge
+    from grader.instructor.merge import merge
 
     project = _project(args)
     run = merge(project, args.dirs, args.out, key_file=args.key)

@@ -1,12 +1,12 @@
-"""`grader grade` and `grader merge`: grade a class of submissions in isolation and in parallel.
+"""`grader grade`: grade a class of submissions in isolation and in parallel.
 
 Students are graded in batches; each batch runs one pytest session per exercise (checks collected
 once) with one worker process per student, and batches run in parallel processes. Every student's
 full feedback is written, signed, to `OUT/<key>.json` as soon as their batch is done, so an
 interrupted run resumes where it stopped: a report is reused only if the grader signed it, for
 this student, this submission (content hash) and these checks; anything else is re-graded and
-named. `--shard K/N` takes a stable slice of the class; `grader merge` joins shard outputs into
-one gradebook, refusing (and naming) reports it cannot verify. See docs/grading.md.
+named. `--shard K/N` takes a stable slice of the class (grader.instructor.merge joins the
+shards). See docs/grading.md.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -25,28 +25,28 @@ from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.files import atomic_write
 from grader.instructor import integrity
+from grader.instructor.classrun import (
+    EXTENSIONS,
+    FORMAT_SUFFIXES,
+    ClassResult,
+    Note,
+    write_or_note,
+)
+from grader.instructor.gradebook import GRADEBOOK, write_gradebook
 from grader.instructor.names import Student, roster
-from grader.instructor.spreadsheet import csv_text
 from grader.instructor.status import exercise_status
 from grader.instructor.student_report import (
     Refused,
     StudentReport,
-    json_text,
     read_report,
     report_doc,
     write_report,
 )
 from grader.instructor.submissions import Submission, discover
-from grader.results import ExerciseResult, exercise_from_dict, format_points
+from grader.results import ExerciseResult, exercise_from_dict
 
 BATCH = 8
-EXTENSIONS = {"junit": "junit.xml", "gradescope": "gradescope.json",
-              "classroom": "classroom.json"}
-FORMAT_SUFFIXES = tuple(f".{ext}" for ext in EXTENSIONS.values())
-GRADEBOOK = "gradebook.csv"
 CLASS_OUTPUTS = {GRADEBOOK, integrity.KEY_FILE}  # files in OUT that belong to no one student
-# Notes that mean the gradebook may lack someone or something was not written: exit code 1.
-FAILING_NOTES = {"refused", "unwritten"}
 
 
 @dataclass(frozen=True)
@@ -69,31 +69,6 @@ class Shard:
     def owns(self, folder_name: bytes) -> bool:
         digest = int(hashlib.sha256(folder_name).hexdigest(), 16)
         return digest % self.count == self.index - 1
-
-
-@dataclass
-class Note:
-    """Something the instructor must hear about. `kind`: skipped (not a student folder), file (a
-    submission's problems and layout), regraded, replaced (a report the grader did not write,
-    re-graded), refused (merge left a report out), unwritten, stale."""
-
-    student: str
-    kind: str
-    text: str
-
-
-@dataclass
-class ClassResult:
-    reports: dict[str, StudentReport] = field(default_factory=dict)  # by student name
-    notes: list[Note] = field(default_factory=list)
-
-    @property
-    def graded(self) -> dict[str, list[ExerciseResult]]:
-        return {name: r.results for name, r in self.reports.items()}
-
-    @property
-    def failed(self) -> bool:
-        return any(n.kind in FAILING_NOTES for n in self.notes)
 
 
 def grade_batch(root: str, checks: str | None, plans: dict[str, dict[str, tuple[str | None, str]]],
@@ -128,14 +103,7 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
     """Grade every student of this shard whose signed report is missing or out of date; write
     the gradebook and the requested formats; return everyone's reports and the notes."""
     shard = shard or Shard(1, 1)
-    for card in project.cards:  # fail early, before any student is graded
-        if not project.checks_file(card).is_file():
-            raise GraderError(f"no checks for exercise {card.number}",
-                              project.checks_file(card))
-    for inside, what in ((out, "--out"), (key_file, "--key")):
-        if inside is not None and _within(inside, submissions):
-            raise GraderError(f"{what} {inside} is inside the submissions folder: a student "
-                              "could read or plant it; put it elsewhere", submissions)
+    _check_setup(project, submissions, out, key_file)
     klass = roster(submissions, FORMAT_SUFFIXES)
     run = ClassResult(notes=[Note(name, "skipped", why) for name, why in klass.skipped])
     students = [s for s in klass.students if shard.owns(s.raw)]
@@ -155,26 +123,48 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
             run.reports[student.name] = reused
     if progress:
         progress(len(run.reports), len(students))
-    by_key = {s.key: s for s in todo}
-    plans = {s.key: {n: (str(found[s.key].files[n].path) if n in found[s.key].files else None,
-                         found[s.key].missing(n)) for n in numbers} for s in todo}
-    checks = str(project.checks_override) if project.checks_override else None
-    args = (str(project.root), checks)
-    jobs = jobs or os.cpu_count() or 1
-    for graded in _run_batches(_batches(list(plans), jobs), jobs, args, plans, seed):
-        for student_key, exercises in graded.items():
-            student, submission = by_key[student_key], found[student_key]
-            report = _graded_report(student, submission, graded_with, exercises)
-            run.reports[student.name] = report
-            doc = report_doc(student, submission, graded_with, report.results, report.statuses)
-            _write(run, student.name, out / f"{student.key}.json",
-                   lambda path, doc=doc: write_report(path, doc, key))
+    for student, exercises in _grade(project, todo, found, jobs, seed):
+        submission = found[student.key]
+        report = _graded_report(student, submission, graded_with, exercises)
+        run.reports[student.name] = report
+        doc = report_doc(student, submission, graded_with, report.results, report.statuses)
+        write_or_note(run, student.name, out / f"{student.key}.json",
+               lambda path, doc=doc: write_report(path, doc, key))
         if progress:
             progress(len(run.reports), len(students))
     _write_formats(run, out, students, formats or [], fresh={s.name for s in todo})
     _name_stale(run, out, klass.students, students)
-    write_gradebook(project, out, run)
+    write_gradebook(project, out, run.reports)
     return run
+
+
+def _check_setup(project: Project, submissions: Path, out: Path, key_file: Path | None) -> None:
+    """Fail before any student is graded: every card has checks, and neither the reports nor
+    the key live where students' files are."""
+    for card in project.cards:
+        if not project.checks_file(card).is_file():
+            raise GraderError(f"no checks for exercise {card.number}",
+                              project.checks_file(card))
+    for inside, what in ((out, "--out"), (key_file, "--key")):
+        if inside is not None and _within(inside, submissions):
+            raise GraderError(f"{what} {inside} is inside the submissions folder: a student "
+                              "could read or plant it; put it elsewhere", submissions)
+
+
+def _grade(project: Project, students: list[Student], found: dict[str, Submission], jobs: int,
+           seed: int) -> Iterator[tuple[Student, list[dict]]]:
+    """Grade `students` in batches, in parallel; yield each one's results as they come."""
+    by_key = {s.key: s for s in students}
+    plans = {s.key: {n: (str(found[s.key].files[n].path) if n in found[s.key].files else None,
+                         found[s.key].missing(n)) for n in (c.number for c in project.cards)}
+             for s in students}
+    checks = str(project.checks_override) if project.checks_override else None
+    jobs = jobs or os.cpu_count() or 1
+    calls = [(str(project.root), checks, {k: plans[k] for k in batch}, seed)
+             for batch in _batches(list(plans), jobs)]
+    for graded in _run_batches(calls, jobs):
+        for key, exercises in graded.items():
+            yield by_key[key], exercises
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -182,9 +172,7 @@ def _within(path: Path, folder: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
-def _run_batches(batches: list[list[str]], jobs: int, args: tuple, plans: dict, seed: int
-                 ) -> Iterator[dict[str, list[dict]]]:
-    calls = [(*args, {k: plans[k] for k in batch}, seed) for batch in batches]
+def _run_batches(calls: list[tuple], jobs: int) -> Iterator[dict[str, list[dict]]]:
     if jobs <= 1 or len(calls) <= 1:
         for call in calls:
             yield grade_batch(*call)
@@ -236,14 +224,6 @@ def _reusable(run: ClassResult, out: Path, student: Student, key: bytes,
     return None
 
 
-def _write(run: ClassResult, student: str, path: Path, write: Callable[[Path], None]) -> None:
-    try:
-        write(path)
-    except (GraderError, OSError) as error:
-        text = error.message if isinstance(error, GraderError) else str(error)
-        run.notes.append(Note(student, "unwritten", f"{path.name} not written: {text}"))
-
-
 def _file_notes(run: ClassResult, student: Student, submission: Submission) -> None:
     """What the summary says about a submission's files: problems, ignored files, and where the
     picked files were found when not at the top of the folder."""
@@ -274,7 +254,7 @@ def _write_formats(run: ClassResult, out: Path, students: list[Student], formats
                 continue
             path = out / f"{student.key}.{EXTENSIONS[fmt]}"
             if student.name in fresh or _older(path, out / f"{student.key}.json"):
-                _write(run, student.name, path, lambda p, r=report, f=fmt: atomic_write(
+                write_or_note(run, student.name, path, lambda p, r=report, f=fmt: atomic_write(
                     p, render(f, {r.name: r.results}) + "\n"))
 
 
@@ -307,61 +287,6 @@ def _name_stale(run: ClassResult, out: Path, everyone: list[Student], mine: list
             fmt = next(f for f, ext in EXTENSIONS.items() if name.endswith(f".{ext}"))
             run.notes.append(Note(owner[key].name, "stale", f"{name} is older than the "
                                   f"student's report: add --format {fmt} to rewrite it"))
-
-
-def gradebook_csv(project: Project, reports: dict[str, StudentReport]) -> str:
-    """Points per exercise, total and maximum, then a status per exercise; one row per student
-    in name order; every cell escaped against formula injection."""
-    cards = project.cards
-    rows: list[list[object]] = [["student", *(c.module for c in cards), "total", "max",
-                                 *(f"{c.module} status" for c in cards)]]
-    for name in sorted(reports):
-        report = reports[name]
-        by_number = {r.number: r for r in report.results}
-        scores = [by_number[c.number].score if c.number in by_number else 0.0 for c in cards]
-        maximum = sum(by_number[c.number].max_score for c in cards if c.number in by_number)
-        rows.append([name, *(format_points(s) for s in scores), format_points(sum(scores)),
-                     format_points(maximum),
-                     *(report.statuses.get(c.number, "not graded") for c in cards)])
-    return csv_text(rows)
-
-
-def write_gradebook(project: Project, out: Path, run: ClassResult) -> None:
-    atomic_write(out / GRADEBOOK, gradebook_csv(project, run.reports))
-
-
-def merge(project: Project, dirs: list[Path], out: Path, key_file: Path | None = None
-          ) -> ClassResult:
-    """Join the verified student reports of several shard outputs into one gradebook in `out`;
-    reports that do not verify with the shards' key are refused and named."""
-    out.mkdir(parents=True, exist_ok=True)
-    key = integrity.load_key(integrity.key_path(out, key_file), create=False)
-    run = ClassResult()
-    fingerprints: Counter[str] = Counter()
-    for folder in dirs:
-        if not folder.is_dir():
-            raise GraderError("not a folder written by `grader grade`", folder)
-        for path in sorted(folder.glob("*.json")):
-            if path.name.endswith(FORMAT_SUFFIXES) or path.name.startswith("."):
-                continue
-            try:
-                report = read_report(path, key)
-            except (Refused, GraderError) as why:
-                text = why.message if isinstance(why, GraderError) else str(why)
-                run.notes.append(Note("", "refused", f"{path} refused: {text}"))
-                continue
-            if report.name in run.reports:
-                raise GraderError(f"student {report.name!r} appears in two shard outputs", folder)
-            run.reports[report.name] = report
-            fingerprints[report.graded_with] += 1
-            if folder.resolve() != out.resolve():
-                text = json_text(report.doc) + "\n"
-                _write(run, report.name, out / path.name, lambda p, t=text: atomic_write(p, t))
-    if len(fingerprints) > 1:
-        run.notes.append(Note("", "regraded", f"the shards were graded with {len(fingerprints)} "
-                                              "different checks, cards or seeds"))
-    write_gradebook(project, out, run)
-    return run
 
 
 def most_failed(graded: dict[str, list[ExerciseResult]], top: int = 10

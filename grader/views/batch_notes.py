@@ -9,7 +9,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from grader.instructor.grade import Note
+from grader.instructor.classrun import Note
 
 TITLES = {
     "refused": "refused by merge (not in the gradebook)",
