@@ -4,6 +4,7 @@ columns. The statuses are distinct so that "no file", "crash" and "not started" 
 
 from __future__ import annotations
 
+from grader.instructor.submissions import REFUSED
 from grader.results import ExerciseResult
 
 PASSED, FAILED, NOT_STARTED = "passed", "failed", "not started"
@@ -23,6 +24,8 @@ def exercise_status(result: ExerciseResult, file_problem: str = "") -> str:
         return PASSED
     kinds = {c.kind for c in result.checks}
     errors = [c.learner_error for c in result.checks if c.learner_error]
+    if "file" in kinds:  # the sandbox would not copy the file in (it changed since discovery)
+        return REFUSED
     if any(e.get("during") == IMPORTING for e in errors):
         return SYNTAX_ERROR if any(e.get("type") in SYNTAX_ERRORS for e in errors) \
             else IMPORT_ERROR
