@@ -235,6 +235,11 @@ def test_merge_refuses_reports_it_cannot_verify(klass, tmp_path):
     assert "mallory.json refused" in result.stdout.replace("\n", "")
     rows = book(merged)
     assert "mallory" not in rows and len(rows) == len(NAMES) + len(VERDICTS) + 4
+    result = grader(deck, "grade", str(subs), "--out", str(shards[1]), "--checks", str(checks),
+                    "--shard", "2/2", "--key", str(key), "--seed", "5")
+    assert "re-graded: the checks, cards or seed changed" in result.stdout
+    result = grader(deck, "merge", *map(str, shards), "--out", str(merged), "--key", str(key))
+    assert "graded with 2 different sets of checks" in result.stdout
     other = tmp_path / "other.key"
     result = grader(deck, "merge", *map(str, shards), "--out", str(tmp_path / "m2"),
                     "--key", str(other.with_suffix(".missing")))

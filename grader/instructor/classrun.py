@@ -22,7 +22,8 @@ FAILING_NOTES = {"refused", "unwritten"}
 class Note:
     """Something the instructor must hear about. `kind`: skipped (not a student folder), file (a
     submission's problems and layout), regraded, replaced (a report the grader did not write,
-    re-graded), refused (merge left a report out), unwritten, stale."""
+    re-graded), refused (merge left a report out), mixed (shards graded differently), unwritten,
+    stale."""
 
     student: str
     kind: str

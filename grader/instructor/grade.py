@@ -129,7 +129,7 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
         run.reports[student.name] = report
         doc = report_doc(student, submission, graded_with, report.results, report.statuses)
         write_or_note(run, student.name, out / f"{student.key}.json",
-               lambda path, doc=doc: write_report(path, doc, key))
+                      lambda path, doc=doc: write_report(path, doc, key))
         if progress:
             progress(len(run.reports), len(students))
     _write_formats(run, out, students, formats or [], fresh={s.name for s in todo})

@@ -40,11 +40,12 @@ def merge(project: Project, dirs: list[Path], out: Path, key_file: Path | None =
             run.reports[report.name] = report
             fingerprints[report.graded_with] += 1
             if folder.resolve() != out.resolve():
+                assert report.doc is not None  # read_report keeps the signed document
                 text = json_text(report.doc) + "\n"
                 write_or_note(run, report.name, out / path.name,
                               lambda p, t=text: atomic_write(p, t))
     if len(fingerprints) > 1:
-        run.notes.append(Note("", "regraded", f"the shards were graded with {len(fingerprints)} "
-                                              "different checks, cards or seeds"))
+        run.notes.append(Note("", "mixed", f"the shards were graded with {len(fingerprints)} "
+                                           "different sets of checks, cards or seeds"))
     write_gradebook(project, out, run.reports)
     return run

@@ -13,6 +13,7 @@ from grader.instructor.classrun import Note
 
 TITLES = {
     "refused": "refused by merge (not in the gradebook)",
+    "mixed": "shards graded differently",
     "unwritten": "not written",
     "replaced": "reports the grader did not write (re-graded)",
     "regraded": "re-graded",
