@@ -186,3 +186,19 @@ def test_writes_refuse_a_planted_directory_or_symlink(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     with pytest.raises(GraderError, match="symbolic link"):
         read_regular(tmp_path / "link.json", 100)
+
+
+def test_a_huge_or_deep_tree_is_cut_short_and_says_so(tmp_path, monkeypatch):
+    from grader.instructor import submissions
+
+    monkeypatch.setattr(submissions, "MAX_ENTRIES", 20)
+    for i in range(50):
+        write(tmp_path / "junk" / f"f{i:02d}.txt")
+    deep = tmp_path.joinpath(*(f"d{i}" for i in range(submissions.MAX_DEPTH + 1)))
+    write(deep / "04_he.py")
+    found = discover(tmp_path, {"04"})
+    assert ("…", "stopped looking after 20 entries") in found.ignored
+    monkeypatch.setattr(submissions, "MAX_ENTRIES", 10_000)
+    found = discover(tmp_path, {"04"})
+    assert found.status("04") == NO_FILE
+    assert any("deeper than" in why for _, why in found.ignored)

@@ -17,7 +17,9 @@ import json
 import os
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from grader.deck.card import Card
@@ -141,16 +143,17 @@ def _pick(found: Submission, number: str, group: list[_Candidate]) -> None:
         found.problems[number] = (REFUSED, f"{chosen.shown}: {error.message}")
 
 
-def _walk(folder: Path, ignored: list[tuple[str, str]]):
+def _walk(folder: Path, ignored: list[tuple[str, str]]
+          ) -> Iterator[tuple[Path, tuple[str, ...], int]]:
     """(path, relative parts, lstat mode) of every entry under `folder` that is not a folder,
-    depth first in name order; never follows a symlink."""
+    depth first in name order; never follows a symlink, never looks at more than MAX_ENTRIES."""
     seen = 0
     stack: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
     while stack:
         here, prefix = stack.pop()
         try:
             with os.scandir(here) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(islice(it, MAX_ENTRIES - seen + 1), key=lambda e: e.name)
         except OSError as exc:
             ignored.append((_shown(prefix) or ".", f"cannot be listed ({exc.strerror})"))
             continue
@@ -161,7 +164,11 @@ def _walk(folder: Path, ignored: list[tuple[str, str]]):
                 ignored.append(("…", f"stopped looking after {MAX_ENTRIES} entries"))
                 return
             parts = (*prefix, entry.name)
-            mode = entry.stat(follow_symlinks=False).st_mode
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError as exc:  # gone since it was listed
+                ignored.append((_shown(parts), f"cannot be examined ({exc.strerror})"))
+                continue
             if not stat.S_ISDIR(mode):
                 yield Path(entry.path), parts, mode
             elif entry.name.startswith("."):
