@@ -94,7 +94,11 @@ def roster(submissions: Path, format_suffixes: tuple[str, ...]) -> Roster:
     with os.scandir(base) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             name = readable(entry.name)
-            mode = entry.stat(follow_symlinks=False).st_mode
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError as exc:  # gone since it was listed
+                result.skipped.append((name, f"cannot be examined ({exc.strerror})"))
+                continue
             if entry.name.startswith(b"."):
                 result.skipped.append((name, "a dot-folder or hidden file: not a student"))
             elif stat.S_ISLNK(mode):
