@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
@@ -202,3 +203,15 @@ def test_a_huge_or_deep_tree_is_cut_short_and_says_so(tmp_path, monkeypatch):
     found = discover(tmp_path, {"04"})
     assert found.status("04") == NO_FILE
     assert any("deeper than" in why for _, why in found.ignored)
+
+
+def test_a_report_with_undecodable_text_is_still_written_and_verifies(tmp_path):
+    from grader.instructor.student_report import json_text
+
+    key = integrity.load_key(tmp_path / "k", create=True)
+    doc = integrity.sign({"output": "bad byte \udcff, café"}, key)
+    text = json_text(doc)
+    atomic_write(tmp_path / "r.json", text)  # a lone surrogate cannot be UTF-8: escaped instead
+    back = json.loads((tmp_path / "r.json").read_text())
+    assert back == doc and integrity.verified(back, key)
+    assert "café" in json_text(integrity.sign({"output": "café"}, key))  # readable when it can
