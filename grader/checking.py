@@ -11,13 +11,13 @@ from grader.deck.card import Card
 from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.instructor.submissions import submission_file
-from grader.results import ExerciseResult, total_points
+from grader.results import NO_FILE, ExerciseResult, total_points
 from grader.sandbox.supervisor import Limits, Worker, shared_zygote
 
 
 def learner_file(project: Project, card: Card, submission: Path | None, solution: bool,
-                 selected: int) -> tuple[Path | None, str]:
-    """The file to check for `card`, and what its checks say if there is none."""
+                 selected: int) -> tuple[Path | None, tuple[str, str]]:
+    """The file to check for `card`, and when there is none, why (kind, message)."""
     if solution:
         path = project.solution_file(card)
     elif submission is not None:
@@ -27,7 +27,7 @@ def learner_file(project: Project, card: Card, submission: Path | None, solution
     if not path.is_file():
         raise GraderError(f"{path} does not exist: run `grader build` to create it "
                           f"(or `grader reset {card.number}`)")
-    return path, ""
+    return path, (NO_FILE, "")
 
 
 def check_cards(project: Project, cards: list[Card], submission: Path | None = None,
@@ -48,11 +48,11 @@ def check_cards(project: Project, cards: list[Card], submission: Path | None = N
     if early is None and files and files[0][0] is not None:
         early = Worker(limits)
     results = []
-    for index, (card, (path, missing)) in enumerate(zip(cards, files, strict=True)):
+    for index, (card, (path, (kind, missing))) in enumerate(zip(cards, files, strict=True)):
         worker = early if index == 0 else None
         if worker is None and path is not None:
             worker = Worker(limits, shared_zygote())  # --all: fork, do not start Python again
-        run = Run(path, seed=seed, worker=worker, missing=missing or "no file")
+        run = Run(path, seed=seed, worker=worker, missing=missing or "no file", missing_kind=kind)
         results += run_checks(card, project.checks_file(card), [run], limits,
                               visible_only=submission is None and not solution)
     return results

@@ -392,8 +392,7 @@ def _screenful() -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     from grader.instructor.merge import merge
 
-    project = _project(args)
-    run = merge(project, args.dirs, args.out, key_file=args.key)
+    run = merge(args.dirs, args.out, key_file=args.key)
     _class_summary(run, args.sort)
     out().print(f"wrote {args.out / 'gradebook.csv'} for {len(run.reports)} students",
                 markup=False)

@@ -14,8 +14,11 @@ VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gra
 # How a learner problem (CheckResult.kind) ended a check: these are crashes, not wrong answers.
 CRASH_KINDS = frozenset({"timeout", "memory", "crash", "exit", "output", "too_big", "garbled"})
 NO_FILE = "no_file"  # the kind of every check of an exercise that had no file
+# No file graded because a submission folder held two candidates, or one that is not a regular
+# file of a bounded size (grader.instructor.submissions); "file": the sandbox would not copy it.
+TWO_CANDIDATES, REFUSED_FILE = "two_candidates", "refused_file"
 # No usable file: none at all, or one the grader refused to read (a symlink, too large...).
-FILE_KINDS = frozenset({NO_FILE, "file"})
+FILE_KINDS = frozenset({NO_FILE, TWO_CANDIDATES, REFUSED_FILE, "file"})
 
 
 def format_points(value: float) -> str:
@@ -116,11 +119,15 @@ class ExerciseResult:
 
     @property
     def status(self) -> str:
-        """One word for the gradebook: passed, no_file, import_error, not_started, timeout,
-        crash, partial or failed (the first that applies)."""
+        """One word for the gradebook: passed, no_file, two_candidates, refused_file,
+        import_error, not_started, timeout, crash, partial or failed (the first that applies)."""
         if self.passed:
             return "passed"
         if self.problem:
+            kinds = {c.kind for c in self.checks} & FILE_KINDS
+            if kinds:
+                kind = kinds.pop()
+                return REFUSED_FILE if kind == "file" else kind
             return NO_FILE if not self.file else "import_error"
         if self.not_started:
             return "not_started"

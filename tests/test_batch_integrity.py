@@ -31,9 +31,9 @@ NAMES = {b"ada": GOOD, b"=HYPERLINK(\"evil.example\")": GOOD, b"+cmd": GOOD,
 VERDICTS = {  # each stays distinct in the gradebook's status column
     "loop": ("def xavier_normal(*a, **k):\n    while True:\n        pass\n", "timeout"),
     "crash": ("import os\ndef xavier_normal(*a, **k):\n    os._exit(3)\n", "crash"),
-    "syn": ("def xavier_normal(:\n", "syntax error"),
-    "imp": ("import no_such_module_here\n", "import error"),
-    "stub": ("def xavier_normal(*a, **k):\n    raise NotImplementedError\n", "not started"),
+    "syn": ("def xavier_normal(:\n", "import_error"),
+    "imp": ("import no_such_module_here\n", "import_error"),
+    "stub": ("def xavier_normal(*a, **k):\n    raise NotImplementedError\n", "not_started"),
     "ben": (WRONG, "failed"),
 }
 
@@ -132,8 +132,8 @@ def test_statuses_and_layouts_are_reported(graded):
     rows = book(out)
     assert {n: rows[n]["03_xavier status"] for n in VERDICTS} == {
         n: status for n, (_, status) in VERDICTS.items()}
-    assert rows["two"]["03_xavier status"] == "two candidates"
-    assert rows["peer"]["03_xavier status"] == rows["spy"]["03_xavier status"] == "refused file"
+    assert rows["two"]["03_xavier status"] == "two_candidates"
+    assert rows["peer"]["03_xavier status"] == rows["spy"]["03_xavier status"] == "refused_file"
     assert rows["repo"]["03_xavier"] == "10"  # exercises/ wins over the copied solutions/
     spy = json.loads((out / "spy.json").read_text())
     assert "symbolic link" in spy["exercises"][0]["checks"][0]["message"]
@@ -150,11 +150,11 @@ def test_statuses_and_layouts_are_reported(graded):
 def test_resume_reuses_unchanged_reports_and_regrades_changed_submissions(klass, graded,
                                                                           tmp_path):
     out = copy_of(graded, tmp_path)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".json"}
     result = regrade(klass, out)
     assert result.returncode == 0, result.stderr
-    after = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "gradebook.csv"}
-    assert all(after[n] == before[n] for n in after)  # nothing re-graded, 250 chars included
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".json"}
+    assert after == before  # nothing re-graded, the 250-character name included
     ben = klass[2] / "ben" / "03_mine.py"
     try:
         ben.write_text(GOOD)  # ben resubmits a fixed file
@@ -169,7 +169,8 @@ def test_resume_reuses_unchanged_reports_and_regrades_changed_submissions(klass,
 def test_planted_and_forged_reports_are_refused_and_regraded(klass, graded, tmp_path):
     out = copy_of(graded, tmp_path)
     ben = json.loads((out / "ben.json").read_text())
-    forged = {**ben, "score": 10.0, "status": {"03": "passed"}}
+    forged = {**ben, "score": 10.0}
+    forged["exercises"][0].update(status="passed", score=10.0)
     forged["exercises"][0]["checks"][0].update(status="passed", points=10.0)
     (out / "ben.json").write_text(json.dumps(forged))  # changed score, old signature
     ada = (out / "ada.json").read_text()

@@ -361,7 +361,8 @@ def test_grade_writes_every_class_output_and_prints_a_row_per_student(tmp_path):
     # writes the feedback a merged folder lacks.
     merged = tmp_path / "merged"
     run = subprocess.run([sys.executable, "-m", "grader", "merge", str(out), "--out",
-                          str(merged)], env=env, text=True, capture_output=True, timeout=300,
+                          str(merged), "--key", str(out / "grader.key")], env=env, text=True,
+                         capture_output=True, timeout=300,
                          check=False)
     assert run.returncode == 0, run.stderr
     assert (merged / "gradebook.csv").read_text() == (out / "gradebook.csv").read_text()

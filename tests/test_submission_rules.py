@@ -15,16 +15,10 @@ import pytest
 from grader.errors import GraderError
 from grader.files import atomic_write, read_regular
 from grader.instructor import integrity
+from grader.instructor.formats.tables import csv_text, safe_cell
 from grader.instructor.names import MAX_KEY_BYTES, keys_for, readable, roster
-from grader.instructor.spreadsheet import csv_text
-from grader.instructor.submissions import (
-    AMBIGUOUS,
-    MAX_FILE_BYTES,
-    NO_FILE,
-    REFUSED,
-    discover,
-    exercise_number,
-)
+from grader.instructor.submissions import MAX_FILE_BYTES, discover, exercise_number
+from grader.results import NO_FILE, REFUSED_FILE, TWO_CANDIDATES
 
 SUFFIXES = (".gradescope.json", ".classroom.json", ".junit.xml")
 HOSTILE_NAMES = [b"ada", b"Ada", b"=HYPERLINK(\"http://x\")", b"a%41", b"\xff\xfe\x00z"[:3],
@@ -89,7 +83,7 @@ def test_files_are_found_at_any_depth_preferring_exercises(tmp_path):
     assert found.files["03"].shown == "repo/exercises/03_xavier.py"
     assert found.files["03"].data == b"mine"
     assert found.files["04"].shown == "deep/er/04_he.py"
-    assert found.status("05") == NO_FILE and found.missing("05") == NO_FILE
+    assert found.problem("05") == (NO_FILE, "no file")
     ignored = dict(found.ignored)
     assert "exercises/ folder" in ignored["repo/solutions/03_xavier.py"]
     assert "exercise number" in ignored["helpers.py"]
@@ -105,8 +99,8 @@ def test_two_candidates_are_a_problem_not_a_choice(tmp_path):
     write(tmp_path / "old" / "03_b.py")
     found = discover(tmp_path, {"03"})
     assert "03" not in found.files
-    assert found.status("03") == AMBIGUOUS
-    assert "03_a.py" in found.missing("03") and "old/03_b.py" in found.missing("03")
+    kind, why = found.problem("03")
+    assert kind == TWO_CANDIDATES and "03_a.py" in why and "old/03_b.py" in why
 
 
 def test_links_special_and_oversized_files_are_refused(tmp_path):
@@ -120,8 +114,8 @@ def test_links_special_and_oversized_files_are_refused(tmp_path):
     found = discover(me, {"03", "04", "05"})
     assert not found.files
     for number, words in (("03", "symbolic link"), ("04", "named pipe"), ("05", "limit")):
-        assert found.status(number) == REFUSED, number
-        assert words in found.missing(number)
+        kind, why = found.problem(number)
+        assert kind == REFUSED_FILE and words in why, number
     assert "symbolic link" in dict(found.ignored)["deep"]  # a linked folder is not searched
 
 
@@ -130,7 +124,7 @@ def test_an_unreadable_file_is_refused(tmp_path):
         pytest.skip("root reads files whatever their mode: no unreadable file can be made")
     path = write(tmp_path / "03_x.py")
     path.chmod(0)
-    assert discover(tmp_path, {"03"}).status("03") == REFUSED
+    assert discover(tmp_path, {"03"}).problem("03")[0] == REFUSED_FILE
 
 
 def test_the_digest_follows_the_picked_bytes(tmp_path):
@@ -142,13 +136,14 @@ def test_the_digest_follows_the_picked_bytes(tmp_path):
 
 
 def test_csv_cells_never_start_a_formula():
-    cells = ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "a,=b", 'say "hi"', "plain", "10"]
+    cells = ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "a,=b", 'say "hi"', "plain", "10"]
     text = csv_text([cells])
     back = next(csv.reader(io.StringIO(text)))
-    assert back[:6] == ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx"]
-    assert back[6:] == ["a,=b", 'say "hi"', "plain", "10"]
+    assert back[:5] == ["'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx"]
+    assert back[5:] == ["a,=b", 'say "hi"', "plain", "10"]
     assert all(f'"{c}"' in text for c in ("plain", "10"))  # every cell quoted, whatever the
     # separator a spreadsheet guesses
+    assert safe_cell("\rx") == "'\rx" and safe_cell("\0x") == "'\0x"
 
 
 def test_signed_documents_detect_any_change(tmp_path):
@@ -201,7 +196,7 @@ def test_a_huge_or_deep_tree_is_cut_short_and_says_so(tmp_path, monkeypatch):
     assert ("…", "stopped looking after 20 entries") in found.ignored
     monkeypatch.setattr(submissions, "MAX_ENTRIES", 10_000)
     found = discover(tmp_path, {"04"})
-    assert found.status("04") == NO_FILE
+    assert found.problem("04")[0] == NO_FILE
     assert any("deeper than" in why for _, why in found.ignored)
 
 

@@ -43,6 +43,7 @@ class Run:
     seed: int = DEFAULT_SEED
     label: str = ""
     missing: str = "no file"  # the message every check gets when `path` is None
+    missing_kind: str = NO_FILE  # and their kind: NO_FILE, TWO_CANDIDATES or REFUSED_FILE
     worker: Worker | None = None  # a worker started early, to overlap with pytest's start-up
 
 
@@ -146,7 +147,7 @@ class GraderPlugin:
         if run.path is None:
             outcome.checks = [_result(item, FAILED, run.missing) for item in items]
             for check in outcome.checks:
-                check.kind = NO_FILE
+                check.kind = run.missing_kind
             return outcome
         # Trials of the same file (grader verify) share one worker; any other file gets its own.
         if self.module is None or self.module.path != run.path:

@@ -1,8 +1,10 @@
 """Everything `grader grade` writes besides the grading itself, in one place.
 
-Per student, as soon as they are graded: `OUT/<student>.json`, the requested per-student formats
-and hand-back feedback `feedback/<student>.md` and `.html` (rendering the feedback costs about
-0.15 s per student of 12 exercises, so it is done once, when the student is graded). Per class:
+Per student, as soon as they are graded: `OUT/<key>.json` (their signed report, see
+grader.instructor.student_report), the requested per-student formats and hand-back feedback
+`feedback/<key>.md` and `.html`, where `key` is the student's safe file name
+(grader.instructor.names); rendering the feedback costs about 0.15 s per student of 12
+exercises, so it is done once, when the student is graded. Per class:
 `gradebook.csv`, the requested class formats (`canvas.csv`, `moodle.csv`, `long.csv`), the page
 `report.html`, and feedback for any student who has none yet (e.g. after `grader merge`).
 """
@@ -21,52 +23,50 @@ STUDENT_FILES = {"json": "json", "junit": "junit.xml", "gradescope": "gradescope
 FEEDBACK = "feedback"
 
 
-def write_student_outputs(out: Path, student: str, results: list[ExerciseResult],
-                          formats: list[str]) -> None:
-    """`<student>.json`, `<student>.junit.xml`... for each per-student format asked for, and
-    the student's hand-back feedback."""
-    from grader.checking import results_json
-
-    full = out / f"{student}.json"
-    files = {full: results_json(results) + "\n"}
-    for fmt in (f for f in formats if f in STUDENT_FILES and f != "json"):
-        files[out / f"{student}.{STUDENT_FILES[fmt]}"] = \
-            render(fmt, {student: results}, full_report=full.name) + "\n"
-    files.update(_feedback(out, student, results))
-    write_all(files)
+def write_student_outputs(out: Path, key: str, name: str, results: list[ExerciseResult],
+                          formats: list[str], report: str) -> None:
+    """The student's signed `report` as `<key>.json`, `<key>.junit.xml`... for each per-student
+    format asked for, and their hand-back feedback: all written, or none (GraderError when
+    something that is not a file sits at one of the paths)."""
+    write_all({out / f"{key}.json": report, **format_files(out, key, name, results, formats),
+               **_feedback(out, key, name, results)})
 
 
-def graded_students(out: Path) -> list[str]:
-    """The students with a report in `out`: `<student>.json`, not `<student>.gradescope.json` or
-    `<student>.classroom.json`, which are other formats of the same student."""
-    others = tuple(f".{ext}" for fmt, ext in STUDENT_FILES.items() if fmt != "json")
-    return sorted(p.name.removesuffix(".json") for p in out.glob("*.json")
-                  if not p.name.endswith(others))
+def format_files(out: Path, key: str, name: str, results: list[ExerciseResult],
+                 formats: list[str]) -> dict[Path, str]:
+    """The per-student formats asked for, by path (`key` names the files, `name` is who they
+    speak of)."""
+    return {out / f"{key}.{STUDENT_FILES[fmt]}":
+            render(fmt, {name: results}, full_report=f"{key}.json") + "\n"
+            for fmt in dict.fromkeys(formats) if fmt in STUDENT_FILES and fmt != "json"}
 
 
-def _feedback(out: Path, student: str, results: list[ExerciseResult]) -> dict[Path, str]:
+def _feedback(out: Path, key: str, name: str, results: list[ExerciseResult]
+              ) -> dict[Path, str]:
     from grader.views.handback import feedback_html, feedback_markdown
 
-    markdown, html = _feedback_paths(out, student)
-    return {markdown: feedback_markdown(student, results), html: feedback_html(student, results)}
+    markdown, html = _feedback_paths(out, key)
+    return {markdown: feedback_markdown(name, results), html: feedback_html(name, results)}
 
 
 def write_class_outputs(out: Path, graded: dict[str, list[ExerciseResult]], formats: list[str],
-                        seconds: float | None = None) -> list[Path]:
-    """The class files (see the module's docstring); returns the paths written."""
+                        seconds: float | None = None, keys: dict[str, str] | None = None
+                        ) -> list[Path]:
+    """The class files (see the module's docstring); returns the paths written. `keys` gives
+    each student's file name (grader.instructor.names) when it is not their name."""
     from grader.views.html_report import html_report
 
     files: dict[Path, str] = {out / "gradebook.csv": gradebook(graded)}
     for fmt in (f for f in CLASS_FORMATS if f in formats):
         files[out / f"{fmt}.csv"] = render(fmt, graded)
     for student, results in sorted(graded.items()):
-        feedback = _feedback_paths(out, student)
-        if not all(path.is_file() for path in feedback):
-            files.update(_feedback(out, student, results))
+        key = (keys or {}).get(student, student)
+        if not all(path.is_file() for path in _feedback_paths(out, key)):
+            files.update(_feedback(out, key, student, results))
     files[out / "report.html"] = html_report(graded, seconds)
     write_all(files)
     return list(files)
 
 
-def _feedback_paths(out: Path, student: str) -> tuple[Path, Path]:
-    return out / FEEDBACK / f"{student}.md", out / FEEDBACK / f"{student}.html"
+def _feedback_paths(out: Path, key: str) -> tuple[Path, Path]:
+    return out / FEEDBACK / f"{key}.md", out / FEEDBACK / f"{key}.html"

@@ -1,5 +1,5 @@
 """The outcome of grading or merging a class: each student's report and the notes the instructor
-must read (grader.views.batch_notes shows them), and where per-student outputs go."""
+must read (grader.views.batch_notes shows them)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.instructor.class_outputs import STUDENT_FILES
 from grader.instructor.student_report import StudentReport
 from grader.results import ExerciseResult
 
-EXTENSIONS = {"junit": "junit.xml", "gradescope": "gradescope.json",
-              "classroom": "classroom.json"}
-FORMAT_SUFFIXES = tuple(f".{ext}" for ext in EXTENSIONS.values())
+# The file name endings of a student's other formats: `<key>.json` is their report.
+FORMAT_SUFFIXES = tuple(f".{ext}" for fmt, ext in STUDENT_FILES.items() if fmt != "json")
 # Notes that mean the gradebook may lack someone or something was not written: exit code 1.
 FAILING_NOTES = {"refused", "unwritten"}
 
@@ -44,12 +44,15 @@ class ClassResult:
         return any(n.kind in FAILING_NOTES for n in self.notes)
 
 
-def write_or_note(run: ClassResult, student: str, path: Path, write: Callable[[Path], None]
-                  ) -> None:
-    """`write(path)`, or a note saying why it could not be written: one student's output never
-    stops the class."""
+def write_or_note(run: ClassResult, student: str, write: Callable[[], None]) -> None:
+    """`write()`, or a note naming the file that could not be written and why: one student's
+    output never stops the class."""
     try:
-        write(path)
+        write()
     except (GraderError, OSError) as error:
-        text = error.message if isinstance(error, GraderError) else str(error)
-        run.notes.append(Note(student, "unwritten", f"{path.name} not written: {text}"))
+        if isinstance(error, GraderError):
+            where, text = error.path, error.message
+        else:
+            where, text = error.filename, error.strerror or str(error)
+        name = Path(where).name if where else "a file"
+        run.notes.append(Note(student, "unwritten", f"{name} not written: {text}"))

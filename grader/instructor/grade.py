@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections import Counter
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -23,30 +23,26 @@ from pathlib import Path
 from grader.checkapi.plugin import DEFAULT_SEED, Run
 from grader.deck.project import Project
 from grader.errors import GraderError
-from grader.files import atomic_write
+from grader.files import write_all
 from grader.instructor import integrity
-from grader.instructor.classrun import (
-    EXTENSIONS,
-    FORMAT_SUFFIXES,
-    ClassResult,
-    Note,
-    write_or_note,
+from grader.instructor.class_outputs import (
+    STUDENT_FILES,
+    format_files,
+    write_class_outputs,
+    write_student_outputs,
 )
-from grader.instructor.gradebook import GRADEBOOK, write_gradebook
+from grader.instructor.classrun import FORMAT_SUFFIXES, ClassResult, Note, write_or_note
 from grader.instructor.names import Student, roster
-from grader.instructor.status import exercise_status
 from grader.instructor.student_report import (
     Refused,
     StudentReport,
     read_report,
-    report_doc,
-    write_report,
+    signed_report,
 )
 from grader.instructor.submissions import Submission, discover
-from grader.results import ExerciseResult, exercise_from_dict
+from grader.results import exercise_from_dict
 
 BATCH = 8
-CLASS_OUTPUTS = {GRADEBOOK, integrity.KEY_FILE}  # files in OUT that belong to no one student
 
 
 @dataclass(frozen=True)
@@ -71,10 +67,12 @@ class Shard:
         return digest % self.count == self.index - 1
 
 
-def grade_batch(root: str, checks: str | None, plans: dict[str, dict[str, tuple[str | None, str]]],
-                seed: int) -> dict[str, list[dict]]:
+def grade_batch(root: str, checks: str | None,
+                plans: dict[str, dict[str, tuple[str | None, str, str]]], seed: int
+                ) -> dict[str, list[dict]]:
     """Grade some students on every exercise (runs in a pool process); `plans` gives each
-    student's file (or None, and why) per exercise. Plain dicts come back."""
+    student's file per exercise, or None with the problem's kind and message. Plain dicts come
+    back."""
     from grader.checkapi.runner import run_checks
 
     project = Project(Path(root), Path(checks) if checks else None)
@@ -82,9 +80,9 @@ def grade_batch(root: str, checks: str | None, plans: dict[str, dict[str, tuple[
     for card in project.cards:
         runs = []
         for key, plan in plans.items():
-            path, missing = plan[card.number]
+            path, kind, missing = plan[card.number]
             runs.append(Run(Path(path) if path else None, seed=seed, label=key,
-                            missing=missing))
+                            missing=missing, missing_kind=kind))
         for run, result in zip(runs, run_checks(card, project.checks_file(card), runs),
                                strict=True):
             graded[run.label].append(result.to_dict())
@@ -102,6 +100,7 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
                 progress: Callable[[int, int], None] | None = None) -> ClassResult:
     """Grade every student of this shard whose signed report is missing or out of date; write
     the gradebook and the requested formats; return everyone's reports and the notes."""
+    started = time.perf_counter()
     shard = shard or Shard(1, 1)
     _check_setup(project, submissions, out, key_file)
     klass = roster(submissions, FORMAT_SUFFIXES)
@@ -127,14 +126,15 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
         submission = found[student.key]
         report = _graded_report(student, submission, graded_with, exercises)
         run.reports[student.name] = report
-        doc = report_doc(student, submission, graded_with, report.results, report.statuses)
-        write_or_note(run, student.name, out / f"{student.key}.json",
-                      lambda path, doc=doc: write_report(path, doc, key))
+        text = signed_report(student, submission, graded_with, report.results, key)
+        write_or_note(run, student.name, lambda s=student, r=report, t=text: write_student_outputs(
+            out, s.key, s.name, r.results, formats or [], t))
         if progress:
             progress(len(run.reports), len(students))
-    _write_formats(run, out, students, formats or [], fresh={s.name for s in todo})
+    _write_missing_formats(run, out, [s for s in students if s not in todo], formats or [])
     _name_stale(run, out, klass.students, students)
-    write_gradebook(project, out, run.reports)
+    write_class_outputs(out, run.graded, formats or [], time.perf_counter() - started,
+                        keys={s.name: s.key for s in students})
     return run
 
 
@@ -156,7 +156,7 @@ def _grade(project: Project, students: list[Student], found: dict[str, Submissio
     """Grade `students` in batches, in parallel; yield each one's results as they come."""
     by_key = {s.key: s for s in students}
     plans = {s.key: {n: (str(found[s.key].files[n].path) if n in found[s.key].files else None,
-                         found[s.key].missing(n)) for n in (c.number for c in project.cards)}
+                         *found[s.key].problem(n)) for n in (c.number for c in project.cards)}
              for s in students}
     checks = str(project.checks_override) if project.checks_override else None
     jobs = jobs or os.cpu_count() or 1
@@ -191,9 +191,7 @@ def _graded_report(student: Student, submission: Submission, graded_with: str,
     for result in results:  # the file as the student knows it, not the grader's absolute path
         picked = submission.files.get(result.number)
         result.file = picked.shown if picked else ""
-    statuses = {r.number: exercise_status(r, submission.status(r.number)) for r in results}
-    return StudentReport(student.name, student.key, results, statuses, submission.digest,
-                         graded_with)
+    return StudentReport(student.name, student.key, results, submission.digest, graded_with)
 
 
 def _reusable(run: ClassResult, out: Path, student: Student, key: bytes,
@@ -241,21 +239,17 @@ def _file_notes(run: ClassResult, student: Student, submission: Submission) -> N
                               + (f"; {more} more in the report" if more > 0 else "")))
 
 
-def _write_formats(run: ClassResult, out: Path, students: list[Student], formats: list[str],
-                   fresh: set[str]) -> None:
-    """Each requested per-student format that is missing, older than its report, or belongs to
-    a student graded in this run."""
-    from grader.instructor.reports import render
-
-    for fmt in dict.fromkeys(f for f in formats if f != "json"):  # json is always written
-        for student in students:
-            report = run.reports.get(student.name)
-            if report is None:
-                continue
-            path = out / f"{student.key}.{EXTENSIONS[fmt]}"
-            if student.name in fresh or _older(path, out / f"{student.key}.json"):
-                write_or_note(run, student.name, path, lambda p, r=report, f=fmt: atomic_write(
-                    p, render(f, {r.name: r.results}) + "\n"))
+def _write_missing_formats(run: ClassResult, out: Path, reused: list[Student],
+                           formats: list[str]) -> None:
+    """For students whose report was reused: each requested per-student format that is missing
+    or older than the report (those graded in this run got theirs with their report)."""
+    for student in reused:
+        report = run.reports[student.name]
+        files = {path: text for path, text in format_files(
+            out, student.key, student.name, report.results, formats).items()
+            if _older(path, out / f"{student.key}.json")}
+        if files:
+            write_or_note(run, student.name, lambda f=files: write_all(f))
 
 
 def _older(path: Path, than: Path) -> bool:
@@ -274,7 +268,7 @@ def _name_stale(run: ClassResult, out: Path, everyone: list[Student], mine: list
     for path in sorted(out.iterdir()):
         name = path.name
         suffix = next((s for s in (*FORMAT_SUFFIXES, ".json") if name.endswith(s)), None)
-        if suffix is None or name.startswith(".") or name in CLASS_OUTPUTS:
+        if suffix is None or name.startswith("."):
             continue
         key = name[: -len(suffix)]
         if key not in owner:
@@ -284,17 +278,6 @@ def _name_stale(run: ClassResult, out: Path, everyone: list[Student], mine: list
             run.notes.append(Note(owner[key].name, "stale", f"{name}: this student belongs "
                                                             "to another shard"))
         elif suffix != ".json" and _older(path, out / f"{key}.json"):
-            fmt = next(f for f, ext in EXTENSIONS.items() if name.endswith(f".{ext}"))
+            fmt = next(f for f, ext in STUDENT_FILES.items() if name.endswith(f".{ext}"))
             run.notes.append(Note(owner[key].name, "stale", f"{name} is older than the "
                                   f"student's report: add --format {fmt} to rewrite it"))
-
-
-def most_failed(graded: dict[str, list[ExerciseResult]], top: int = 10
-                ) -> list[tuple[str, int]]:
-    counts: Counter[str] = Counter()
-    for results in graded.values():
-        for result in results:
-            for check in result.checks:
-                if not check.passed:
-                    counts[f"{result.number} · {check.title}"] += 1
-    return counts.most_common(top)

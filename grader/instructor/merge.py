@@ -6,17 +6,15 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.files import atomic_write
 from grader.instructor import integrity
+from grader.instructor.class_outputs import write_class_outputs
 from grader.instructor.classrun import FORMAT_SUFFIXES, ClassResult, Note, write_or_note
-from grader.instructor.gradebook import write_gradebook
 from grader.instructor.student_report import Refused, json_text, read_report
 
 
-def merge(project: Project, dirs: list[Path], out: Path, key_file: Path | None = None
-          ) -> ClassResult:
+def merge(dirs: list[Path], out: Path, key_file: Path | None = None) -> ClassResult:
     """Join the verified student reports of several shard outputs into one gradebook in `out`;
     reports that do not verify with the shards' key are refused and named."""
     out.mkdir(parents=True, exist_ok=True)
@@ -42,10 +40,10 @@ def merge(project: Project, dirs: list[Path], out: Path, key_file: Path | None =
             if folder.resolve() != out.resolve():
                 assert report.doc is not None  # read_report keeps the signed document
                 text = json_text(report.doc) + "\n"
-                write_or_note(run, report.name, out / path.name,
-                              lambda p, t=text: atomic_write(p, t))
+                write_or_note(run, report.name,
+                              lambda p=out / path.name, t=text: atomic_write(p, t))
     if len(fingerprints) > 1:
         run.notes.append(Note("", "mixed", f"the shards were graded with {len(fingerprints)} "
                                            "different sets of checks, cards or seeds"))
-    write_gradebook(project, out, run.reports)
+    write_class_outputs(out, run.graded, [], keys={r.name: r.key for r in run.reports.values()})
     return run

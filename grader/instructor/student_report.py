@@ -1,8 +1,8 @@
 """A student's report, `OUT/<key>.json`: the results in the schema of `grader check --format
 json` (docs/formats.md) plus who it is for, what was graded (the submission's picked files,
-problems, ignored files and digest), a status per exercise, the grading fingerprint, and an HMAC
-signature (grader.instructor.integrity). Written atomically, never through a directory or symlink
-planted at its path; read back only if the signature verifies."""
+problems, ignored files and digest), the grading fingerprint, and an HMAC signature
+(grader.instructor.integrity). Written by grader.instructor.class_outputs (atomically, never
+through a directory or symlink planted at its path); read back only if the signature verifies."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.checking import results_doc
-from grader.files import atomic_write, read_regular
+from grader.files import read_regular
 from grader.instructor.integrity import sign, verified
 from grader.instructor.names import Student
 from grader.instructor.submissions import Submission
@@ -29,27 +29,22 @@ class Refused(Exception):
 class StudentReport:
     name: str
     key: str
-    results: list[ExerciseResult]
-    statuses: dict[str, str]  # exercise number: status (grader.instructor.status)
+    results: list[ExerciseResult]  # each with its status (ExerciseResult.status)
     digest: str  # of the submission that was graded
     graded_with: str  # the grading fingerprint
     doc: dict[str, Any] | None = None  # the signed document, when read from a file
 
 
-def report_doc(student: Student, submission: Submission, graded_with: str,
-               results: list[ExerciseResult], statuses: dict[str, str]) -> dict[str, Any]:
-    return {
+def signed_report(student: Student, submission: Submission, graded_with: str,
+                  results: list[ExerciseResult], key: bytes) -> str:
+    """The text of the student's report, signed with `key`."""
+    doc = {
         **results_doc(results),
         "student": {"name": student.name, "key": student.key},
         "submission": {"digest": submission.digest, **submission.to_dict()},
-        "status": statuses,
         "graded_with": graded_with,
     }
-
-
-def write_report(path: Path, doc: dict[str, Any], key: bytes) -> None:
-    """Sign and write atomically; GraderError if something that is not a file is at `path`."""
-    atomic_write(path, json_text(sign(doc, key)) + "\n")
+    return json_text(sign(doc, key)) + "\n"
 
 
 def json_text(doc: dict[str, Any]) -> str:
@@ -79,7 +74,6 @@ def read_report(path: Path, key: bytes) -> StudentReport:
         report = StudentReport(
             name=str(student["name"]), key=str(student["key"]),
             results=[exercise_from_dict(e) for e in doc["exercises"]],
-            statuses={str(k): str(v) for k, v in doc["status"].items()},
             digest=str(doc["submission"]["digest"]), graded_with=str(doc["graded_with"]),
             doc=doc)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

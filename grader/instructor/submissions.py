@@ -26,6 +26,7 @@ from grader.deck.card import Card
 from grader.errors import GraderError
 from grader.files import read_regular, sha256
 from grader.instructor.names import readable
+from grader.results import NO_FILE, REFUSED_FILE, TWO_CANDIDATES
 
 SUFFIXES = (".py",)  # the learner file types graded; one place to add ".ipynb"
 STEM = re.compile(r"^(\d{2})(?:[_\-.].*)?$", re.DOTALL)
@@ -34,7 +35,6 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_ENTRIES = 10_000  # entries looked at per student, so a huge tree cannot stall the batch
 MAX_DEPTH = 8
 SHOWN_IGNORED = 50
-NO_FILE, AMBIGUOUS, REFUSED = "no file", "two candidates", "refused file"
 
 
 @dataclass
@@ -51,18 +51,13 @@ class Picked:
 @dataclass
 class Submission:
     files: dict[str, Picked] = field(default_factory=dict)
-    problems: dict[str, tuple[str, str]] = field(default_factory=dict)  # number: (status, why)
+    problems: dict[str, tuple[str, str]] = field(default_factory=dict)  # number: (kind, why)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (path, why), problems aside
 
-    def missing(self, number: str) -> str:
-        """What every check of exercise `number` says when no file is graded for it."""
-        return self.problems.get(number, (NO_FILE, NO_FILE))[1]
-
-    def status(self, number: str) -> str:
-        """NO_FILE, AMBIGUOUS or REFUSED when no file is graded for `number`, else ""."""
-        if number in self.files:
-            return ""
-        return self.problems.get(number, (NO_FILE, ""))[0]
+    def problem(self, number: str) -> tuple[str, str]:
+        """Why no file is graded for exercise `number`: its kind (NO_FILE, TWO_CANDIDATES or
+        REFUSED_FILE) and what every check says."""
+        return self.problems.get(number, (NO_FILE, "no file"))
 
     def to_dict(self) -> dict:
         """What the student's report keeps: picked files with their SHA-256, problems, ignored."""
@@ -72,7 +67,7 @@ class Submission:
         return {
             "picked": {n: {"path": p.shown, "sha256": p.sha256}
                        for n, p in sorted(self.files.items())},
-            "problems": {n: {"status": s, "why": w} for n, (s, w) in sorted(self.problems.items())},
+            "problems": {n: {"kind": k, "why": w} for n, (k, w) in sorted(self.problems.items())},
             "ignored": ignored,
         }
 
@@ -132,7 +127,7 @@ def _pick(found: Submission, number: str, group: list[_Candidate]) -> None:
                                                f"{PREFERRED}/ folder"))
     if len(pool) > 1:
         names = ", ".join(c.shown for c in pool)
-        found.problems[number] = (AMBIGUOUS, f"{len(pool)} candidate files for exercise "
+        found.problems[number] = (TWO_CANDIDATES, f"{len(pool)} candidate files for exercise "
                                              f"{number} ({names}): keep only one")
         return
     chosen = pool[0]
@@ -140,7 +135,7 @@ def _pick(found: Submission, number: str, group: list[_Candidate]) -> None:
         found.files[number] = Picked(chosen.path, chosen.shown,
                                      read_regular(chosen.path, MAX_FILE_BYTES))
     except GraderError as error:
-        found.problems[number] = (REFUSED, f"{chosen.shown}: {error.message}")
+        found.problems[number] = (REFUSED_FILE, f"{chosen.shown}: {error.message}")
 
 
 def _walk(folder: Path, ignored: list[tuple[str, str]]
@@ -183,16 +178,17 @@ def _walk(folder: Path, ignored: list[tuple[str, str]]
         stack.extend(reversed(folders))
 
 
-def submission_file(card: Card, submission: Path, selected: int) -> tuple[Path | None, str]:
-    """The file to grade for `card` in `submission` (a file or a folder), and what the checks
-    say when there is none ("no file", "2 candidate files ...")."""
+def submission_file(card: Card, submission: Path, selected: int
+                    ) -> tuple[Path | None, tuple[str, str]]:
+    """The file to grade for `card` in `submission` (a file or a folder), and when there is none,
+    why: its kind and what the checks say ("no file", "2 candidate files ...")."""
     if submission.is_file():
         if selected != 1:
             raise GraderError("a single submitted file can only be checked against one exercise: "
                               "name it, e.g. `grader check 03 --submission FILE`", submission)
-        return submission, ""
+        return submission, (NO_FILE, "")
     if submission.is_dir():
         found = discover(submission, {card.number})
         picked = found.files.get(card.number)
-        return (picked.path if picked else None), found.missing(card.number)
+        return (picked.path if picked else None), found.problem(card.number)
     raise GraderError("no such file or folder", submission)

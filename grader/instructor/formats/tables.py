@@ -18,12 +18,26 @@ from grader.results import ExerciseResult, format_points
 Graded = dict[str, list[ExerciseResult]]
 
 
+# OWASP's "CSV Injection" list (and ASVS 1.2.10's NUL): a cell starting with one of these is a
+# formula to a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def safe_cell(value: object) -> str:
+    """`value` as text a spreadsheet reads as text: a leading `'` before a formula's first
+    character (spreadsheets show the rest as typed)."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def csv_text(rows: Iterable[list[str]]) -> str:
-    """Rows as CSV text (the one place every table is written)."""
+    """Rows as CSV text (the one place every table is written). Every cell is quoted, so a `,` or
+    `;` inside a folder name cannot start a new cell whatever separator a spreadsheet assumes,
+    and no cell starts a formula (safe_cell)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     for row in rows:
-        writer.writerow([clean(str(cell)) for cell in row])
+        writer.writerow([safe_cell(clean(str(cell))) for cell in row])
     return buffer.getvalue()
 
 
