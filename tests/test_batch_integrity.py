@@ -195,10 +195,13 @@ def test_report_paths_made_directories_or_symlinks_are_named_and_the_gradebook_w
     victim.write_text("untouched")
     (out / "ada.json").unlink()
     (out / "ada.json").symlink_to(victim)
+    (out / "feedback" / "two.md").unlink()
+    (out / "feedback" / "two.md").mkdir()  # in the way of hand-back feedback to fill in
     result = regrade(klass, out)
     assert result.returncode == 1  # a report could not be written: the run says so
     assert "ben.json not written: a directory is in the way" in result.stdout
     assert "ada.json not written: a symbolic link is in the way" in result.stdout
+    assert "two.md not written: a directory is in the way" in result.stdout
     assert victim.read_text() == "untouched" and (out / "ben.json" / "keep").is_file()
     rows = book(out)
     assert rows["ada"]["03_xavier"] == "10" and rows["ben"]["03_xavier"] == "0"

@@ -11,6 +11,7 @@ exercises, so it is done once, when the student is graded. Per class:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.files import write_all
@@ -50,22 +51,32 @@ def _feedback(out: Path, key: str, name: str, results: list[ExerciseResult]
 
 
 def write_class_outputs(out: Path, graded: dict[str, list[ExerciseResult]], formats: list[str],
-                        seconds: float | None = None, keys: dict[str, str] | None = None
+                        seconds: float | None = None, keys: dict[str, str] | None = None,
+                        guard: Callable[[str, Callable[[], None]], None] | None = None
                         ) -> list[Path]:
     """The class files (see the module's docstring); returns the paths written. `keys` gives
-    each student's file name (grader.instructor.names) when it is not their name."""
+    each student's file name (grader.instructor.names) when it is not their name; `guard(name,
+    write)` runs each student's feedback write (e.g. to note a failure and go on), so one
+    student's blocked path never stops the gradebook."""
     from grader.views.html_report import html_report
 
     files: dict[Path, str] = {out / "gradebook.csv": gradebook(graded)}
     for fmt in (f for f in CLASS_FORMATS if f in formats):
         files[out / f"{fmt}.csv"] = render(fmt, graded)
+    files[out / "report.html"] = html_report(graded, seconds)
+    write_all(files)
+    written = list(files)
     for student, results in sorted(graded.items()):
         key = (keys or {}).get(student, student)
         if not all(path.is_file() for path in _feedback_paths(out, key)):
-            files.update(_feedback(out, key, student, results))
-    files[out / "report.html"] = html_report(graded, seconds)
-    write_all(files)
-    return list(files)
+            feedback = _feedback(out, key, student, results)
+            (guard or _run)(student, lambda f=feedback: write_all(f))
+            written += [p for p in feedback if p.is_file()]
+    return written
+
+
+def _run(student: str, write: Callable[[], None]) -> None:
+    write()
 
 
 def _feedback_paths(out: Path, key: str) -> tuple[Path, Path]:

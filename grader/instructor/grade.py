@@ -134,7 +134,8 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
     _write_missing_formats(run, out, [s for s in students if s not in todo], formats or [])
     _name_stale(run, out, klass.students, students)
     write_class_outputs(out, run.graded, formats or [], time.perf_counter() - started,
-                        keys={s.name: s.key for s in students})
+                        keys={s.name: s.key for s in students},
+                        guard=lambda name, write: write_or_note(run, name, write))
     return run
 
 

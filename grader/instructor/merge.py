@@ -45,5 +45,6 @@ def merge(dirs: list[Path], out: Path, key_file: Path | None = None) -> ClassRes
     if len(fingerprints) > 1:
         run.notes.append(Note("", "mixed", f"the shards were graded with {len(fingerprints)} "
                                            "different sets of checks, cards or seeds"))
-    write_class_outputs(out, run.graded, [], keys={r.name: r.key for r in run.reports.values()})
+    write_class_outputs(out, run.graded, [], keys={r.name: r.key for r in run.reports.values()},
+                        guard=lambda name, write: write_or_note(run, name, write))
     return run
