@@ -6,14 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from grader.deck.project import Project, find_project
 from grader.errors import GraderError
 from grader.views.console import err, out
-
-if TYPE_CHECKING:
-    from grader.instructor.classrun import ClassResult
 
 
 def _project(args: argparse.Namespace) -> Project:
@@ -366,6 +362,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     from grader.checkapi.plugin import DEFAULT_SEED
     from grader.instructor.grade import Shard, grade_class
+    from grader.views.batch_notes import class_run
 
     project = _project(args)
     shard = Shard.parse(args.shard)
@@ -377,7 +374,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             seed=DEFAULT_SEED if args.seed is None else args.seed, formats=args.format,
             key_file=args.key,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    _class_summary(run, args.sort)
+    out().print(class_run(run, args.sort, _screenful()))
     out().print(f"wrote {args.out / 'gradebook.csv'}, {args.out / 'report.html'}, "
                 f"{len(run.reports)} student reports and their feedback in "
                 f"{args.out / 'feedback'}", markup=False)
@@ -391,23 +388,13 @@ def _screenful() -> int:
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from grader.instructor.merge import merge
+    from grader.views.batch_notes import class_run
 
     run = merge(args.dirs, args.out, key_file=args.key)
-    _class_summary(run, args.sort)
+    out().print(class_run(run, args.sort, _screenful()))
     out().print(f"wrote {args.out / 'gradebook.csv'} for {len(run.reports)} students",
                 markup=False)
     return 1 if run.failed else 0
-
-
-def _class_summary(run: ClassResult, sort: str) -> None:
-    """The class's scores, then what the instructor must hear about (views.batch_notes)."""
-    from grader.views.batch_notes import batch_notes
-    from grader.views.class_summary import class_summary
-
-    out().print(class_summary(run.graded, sort, _screenful()))
-    notes = batch_notes(run.notes)
-    if notes is not None:
-        out().print(notes)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -5,11 +5,12 @@ read as markup."""
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from grader.instructor.classrun import Note
+from grader.instructor.classrun import ClassResult, Note
+from grader.views.class_summary import class_summary
 
 TITLES = {
     "refused": "refused by merge (not in the gradebook)",
@@ -38,3 +39,10 @@ def batch_notes(notes: list[Note]) -> RenderableType | None:
         if len(rows) > MAX_ROWS:
             table.add_row(Text(title), Text("…"), Text(f"{len(rows) - MAX_ROWS} more"))
     return table
+
+
+def class_run(run: ClassResult, sort: str, rows: int) -> RenderableType:
+    """The class summary (grader.views.class_summary), then the notes."""
+    notes = batch_notes(run.notes)
+    summary = class_summary(run.graded, sort, rows)
+    return summary if notes is None else Group(summary, notes)
