@@ -19,6 +19,9 @@ NO_FILE = "no_file"  # the kind of every check of an exercise that had no file
 TWO_CANDIDATES, REFUSED_FILE = "two_candidates", "refused_file"
 # No usable file: none at all, or one the grader refused to read (a symlink, too large...).
 FILE_KINDS = frozenset({NO_FILE, TWO_CANDIDATES, REFUSED_FILE, "file"})
+FILE_STATUSES = (NO_FILE, TWO_CANDIDATES, REFUSED_FILE)  # ExerciseResult.status: no file graded
+# Statuses that say the code never ran properly: the summary's and report's "needs attention".
+PROBLEM_STATUSES = (*FILE_STATUSES, "import_error", "timeout", "crash")
 
 
 def format_points(value: float) -> str:

@@ -138,12 +138,15 @@ def test_statuses_and_layouts_are_reported(graded):
     spy = json.loads((out / "spy.json").read_text())
     assert "symbolic link" in spy["exercises"][0]["checks"][0]["message"]
     assert "assert learner" not in json.dumps(spy)  # nothing of the checks leaked into feedback
+    attention = (out / "report.html").read_text()
+    assert "03 two_candidates" in attention and "03 refused_file" in attention
     repo = json.loads((out / "repo.json").read_text())
     assert repo["submission"]["picked"]["03"]["path"] == "exercises/03_xavier.py"
     assert repo["submission"]["ignored"][0]["path"] == "solutions/03_xavier.py"
     assert repo["exercises"][0]["file"] == "exercises/03_xavier.py"
     for words in ("files picked in exercises/", "2 candidate files for exercise 03",
-                  "03_x.py: a symbolic link: not followed"):
+                  "03_x.py: a symbolic link: not followed",
+                  "03 two candidates", "03 refused file"):  # the per-student rows flag them
         assert words in result.stdout
 
 

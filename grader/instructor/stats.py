@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from grader.results import ExerciseResult, total_points
+from grader.results import PROBLEM_STATUSES, ExerciseResult, total_points
 
 # How checks name a diagnosed mistake (grader.checkapi.diagnose.Mistake.describe and the checks
 # that word their own): "It matches sqrt(1/fan_in) = 0.0913: that is LeCun's std (...), not ...".
@@ -103,7 +103,7 @@ def needing_attention(graded: dict[str, list[ExerciseResult]]) -> list[tuple[str
         score, top = student_total(results)
         share = score / top if top else 0.0
         why = sorted({f"{r.number} {r.status}" for r in results
-                      if r.status in ("no_file", "import_error", "timeout", "crash")})
+                      if r.status in PROBLEM_STATUSES})
         if share < NEEDS_ATTENTION or why:
             flagged.append((student, share, ", ".join(why) or "low score"))
     return sorted(flagged, key=lambda row: (row[1], row[0]))

@@ -9,12 +9,17 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.instructor.stats import exercise_stats, most_failed, student_total
-from grader.results import ExerciseResult, Figure, format_points
+from grader.results import (
+    FILE_STATUSES,
+    PROBLEM_STATUSES,
+    ExerciseResult,
+    Figure,
+    format_points,
+)
 from grader.views.feedback import bars
 
 BINS = 10
 SCREENFUL = 40  # student rows shown before the list is cut
-PROBLEMS = ("no_file", "import_error", "timeout", "crash")
 SORTS = ("name", "score")
 
 
@@ -24,10 +29,11 @@ def class_summary(graded: dict[str, list[ExerciseResult]], sort: str = "name",
     for column in ("#", "exercise", "passed", "mean points", "no file", "crashed"):
         table.add_column(column, justify="left" if column == "exercise" else "right")
     for stats in exercise_stats(graded):
-        crashed = sum(stats.statuses[s] for s in PROBLEMS[1:])
+        no_file = sum(stats.statuses[s] for s in FILE_STATUSES)
+        crashed = sum(stats.statuses[s] for s in PROBLEM_STATUSES if s not in FILE_STATUSES)
         table.add_row(stats.number, Text(stats.title), f"{stats.passed}/{stats.students}",
                       f"{format_points(stats.mean)}/{format_points(stats.max_score)}",
-                      str(stats.statuses["no_file"]), str(crashed))
+                      str(no_file), str(crashed))
     parts: list[RenderableType] = [table]
     totals = [student_total(results)[0] for results in graded.values()]
     maximum = max((student_total(results)[1] for results in graded.values()), default=0)
@@ -68,7 +74,7 @@ def student_table(graded: dict[str, list[ExerciseResult]], sort: str = "name",
         results = graded[student]
         score, top = student_total(results)
         problems = ", ".join(f"{r.number} {r.status.replace('_', ' ')}" for r in results
-                             if r.status in PROBLEMS)
+                             if r.status in PROBLEM_STATUSES)
         table.add_row(Text(student), f"{format_points(score)}/{format_points(top)}",
                       f"{sum(r.passed for r in results)}/{len(results)}",
                       Text(problems, style="red"))
