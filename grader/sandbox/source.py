@@ -8,10 +8,11 @@ worker's read-only `src/` folder (see `Worker.place`).
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from grader.errors import GraderError
+from grader.files import read_regular
 
 MAX_SOURCE = 1024 * 1024
 
@@ -33,23 +34,7 @@ class Source:
 def read_source(path: Path, limit: int = MAX_SOURCE) -> Source:
     """The bytes of the regular file `path` (not a symlink, at most `limit` bytes)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if os.path.islink(path):
-            raise SourceProblem(f"{path.name} is a symbolic link: submit the file itself") \
-                from None
-        raise SourceProblem(f"{path.name} could not be read ({exc.strerror})") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise SourceProblem(f"{path.name} is not a regular file")
-        if info.st_size > limit:
-            raise SourceProblem(f"{path.name} is {info.st_size // 1024} KiB: larger than the "
-                                f"{limit // 1024} KiB a submitted file may have")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            code = f.read(limit + 1)
-    finally:
-        os.close(fd)
-    if len(code) > limit:
-        raise SourceProblem(f"{path.name} grew past {limit // 1024} KiB while it was read")
+        code = read_regular(path, limit)
+    except GraderError as problem:
+        raise SourceProblem(f"{path.name}: {problem.message}") from None
     return Source(code, path.name)
