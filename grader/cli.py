@@ -120,8 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["GRADER_SANDBOX"] = args.sandbox  # read by every worker this run starts
     try:
         from grader import commands
+        from grader.instructor import commands as instructor
 
-        return getattr(commands, f"cmd_{args.command}")(args)
+        name = f"cmd_{args.command}"
+        return (getattr(commands, name, None) or getattr(instructor, name))(args)
     except GraderError as error:
         from grader.views.console import err
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from grader.deck.project import Project, find_project
 from grader.errors import GraderError
 from grader.views.console import err, out
 
 
-def _project(args: argparse.Namespace) -> Project:
+def project_of(args: argparse.Namespace) -> Project:
+    """The deck the command line names (`--root`, `--checks`), or the one found from here."""
     checks = getattr(args, "checks", None)
     if args.root is not None:
         if not (args.root / "cards").is_dir():
@@ -43,7 +43,7 @@ def _cards(project: Project, names: list[str], every: bool, own_files: bool):
 def cmd_build(args: argparse.Namespace) -> int:
     from grader.deck.build import build, stale
 
-    project = _project(args)
+    project = project_of(args)
     if args.check:
         files = stale(project)
         for path in files:
@@ -84,7 +84,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from grader.progress import Progress
     from grader.views.deck_progress import progress_bar
 
-    project = _project(args)
+    project = project_of(args)
     progress = Progress.load(project)
     changed = [c for c in project.cards if progress.state(c).key == "unchecked"]
     if changed:
@@ -115,7 +115,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     after the learner confirms (`--yes`), so it is never reached by accident."""
     from grader.progress import Progress
 
-    project = _project(args)
+    project = project_of(args)
     card = project.card(args.exercise)
     progress = Progress.load(project)
     if args.solution and not args.yes and not progress.state(card).done \
@@ -195,7 +195,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     from grader.deck.card import parse_card_name
     from grader.files import write_all
 
-    project = _project(args)
+    project = project_of(args)
     path = project.cards_dir / f"{args.name.removesuffix('.md')}.md"
     number, slug = parse_card_name(path)
     for card in project.cards:
@@ -228,7 +228,7 @@ def _check(args: argparse.Namespace, early) -> int:
     from grader.checkapi.plugin import DEFAULT_SEED
     from grader.checking import check_cards, results_json
 
-    project = _project(args)
+    project = project_of(args)
     own_files = args.submission is None and not args.solution
     cards = _cards(project, args.exercises, args.all, own_files)
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -259,16 +259,6 @@ def _check(args: argparse.Namespace, early) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from grader.views.verify_report import run_verify
-
-    project = _project(args)
-    cards = [project.card(n) for n in args.exercises] if args.exercises else project.cards
-    if args.trials < 1:
-        raise GraderError("--trials must be at least 1")
-    return run_verify(project, cards, args.trials, whole_deck=not args.exercises)
-
-
 def _render_markdown(text: str) -> None:
     from rich.markdown import Markdown
 
@@ -278,7 +268,7 @@ def _render_markdown(text: str) -> None:
 def cmd_hint(args: argparse.Namespace) -> int:
     from grader.progress import Progress
 
-    project = _project(args)
+    project = project_of(args)
     card = project.card(args.exercise)
     if not card.hints:
         out().print(f"Exercise {card.number} has no hints. The question again:", markup=False)
@@ -304,7 +294,7 @@ def cmd_hint(args: argparse.Namespace) -> int:
 def cmd_reset(args: argparse.Namespace) -> int:
     from grader.progress import reset_exercise
 
-    project = _project(args)
+    project = project_of(args)
     card = project.card(args.exercise)
     backup = reset_exercise(project, card)
     path = project.exercise_file(card).relative_to(project.root)
@@ -319,7 +309,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
 def cmd_next(args: argparse.Namespace) -> int:
     from grader.progress import Progress
 
-    project = _project(args)
+    project = project_of(args)
     progress = Progress.load(project)
     for card in project.cards:
         if not progress.state(card).done:
@@ -337,7 +327,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
     import shlex
     import subprocess
 
-    project = _project(args)
+    project = project_of(args)
     card = project.card(args.exercise)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
@@ -352,69 +342,6 @@ def cmd_edit(args: argparse.Namespace) -> int:
 def cmd_watch(args: argparse.Namespace) -> int:
     from grader.watch import Watch
 
-    project = _project(args)
+    project = project_of(args)
     start = project.card(args.exercise) if args.exercise else None
     return Watch(project, manual=args.manual, start=start).run()
-
-
-def cmd_grade(args: argparse.Namespace) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from grader.checkapi.plugin import DEFAULT_SEED
-    from grader.instructor.grade import Shard, grade_class
-    from grader.views.batch_notes import class_run
-
-    project = _project(args)
-    shard = Shard.parse(args.shard)
-    with Progress("grading", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err(), transient=True) as bar:
-        task = bar.add_task("grading", total=None)
-        run = grade_class(
-            project, args.submissions, args.out, jobs=args.jobs, shard=shard, force=args.force,
-            seed=DEFAULT_SEED if args.seed is None else args.seed, formats=args.format,
-            key_file=args.key,
-            progress=lambda done, total: bar.update(task, completed=done, total=total))
-    out().print(class_run(run, args.sort, _screenful()))
-    out().print(f"wrote {args.out / 'gradebook.csv'}, {args.out / 'report.html'}, "
-                f"{len(run.reports)} student reports and their feedback in "
-                f"{args.out / 'feedback'}", markup=False)
-    return 1 if run.failed else 0
-
-
-def _screenful() -> int:
-    """How many student rows the summary shows: a terminal's height, at least 20."""
-    return max(20, out().size.height - 5)
-
-
-def cmd_merge(args: argparse.Namespace) -> int:
-    from grader.instructor.merge import merge
-    from grader.views.batch_notes import class_run
-
-    run = merge(args.dirs, args.out, key_file=args.key)
-    out().print(class_run(run, args.sort, _screenful()))
-    out().print(f"wrote {args.out / 'gradebook.csv'} for {len(run.reports)} students",
-                markup=False)
-    return 1 if run.failed else 0
-
-
-def cmd_doctor(args: argparse.Namespace) -> int:
-    from grader.sandbox.probe import examine
-    from grader.views.doctor import doctor_view
-
-    try:
-        root: Path | None = _project(args).root
-    except GraderError:
-        root = None  # the doctor also runs outside a deck
-    report = examine(root)
-    out().print(doctor_view(report))
-    return 0 if report.ok else 1
-
-
-def cmd_gradescope(args: argparse.Namespace) -> int:
-    from grader.instructor.gradescope_package import build_package
-
-    project = _project(args)
-    files = build_package(project, args.zip)
-    out().print(f"wrote {args.zip}: {len(files)} files; upload it as the autograder of a "
-                "Gradescope programming assignment (see docs/formats.md)", markup=False)
-    return 0
