@@ -101,6 +101,7 @@ class ExerciseResult:
     checks: list[CheckResult] = field(default_factory=list)
     load_output: str = ""
     problem: str = ""  # a reason the exercise could not be graded at all ("no file")
+    notes: list[str] = field(default_factory=list)  # what the grader did to the file first
     seconds: float = 0.0
     withheld: int = 0  # checks the instructor runs that this (learner's) run left out
 
@@ -170,5 +171,6 @@ def exercise_from_dict(data: dict[str, Any]) -> ExerciseResult:
     return ExerciseResult(
         number=data["number"], slug=data["slug"], title=data["title"], file=data["file"],
         checks=checks, load_output=data.get("load_output", ""), problem=data.get("problem", ""),
+        notes=[str(n) for n in data.get("notes", [])],
         seconds=data.get("seconds", 0.0), withheld=data.get("withheld", 0),
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.notebooks.source import notebook_source
 from grader.sandbox import wire
 from grader.sandbox.source import SourceProblem, read_source
 from grader.sandbox.supervisor import Limits, Worker, WorkerDied
@@ -142,6 +143,7 @@ class LearnerModule:
     calls: list[CallInfo] = field(default_factory=list)
     timed_out: set[str] = field(default_factory=set)  # functions that ran out of time this run
     load_output: str = ""
+    notes: tuple[str, ...] = ()  # what the grader did to the file (see sandbox.source.Source)
     _load_failure: Exception | None = None
     _loaded: bool = False
 
@@ -203,10 +205,12 @@ class LearnerModule:
             self.worker = Worker(self.limits, self.zygote)
         self._loaded = False
         try:
-            source = read_source(self.path)
+            source = notebook_source(self.path) if self.path.suffix.lower() == ".ipynb" \
+                else read_source(self.path)
         except SourceProblem as problem:
             self._load_failure = LearnerProblem(str(problem), "file")
             raise self._load_failure from None
+        self.notes = source.notes
         try:
             self.worker.wait_ready()
             path = self.worker.place(source)

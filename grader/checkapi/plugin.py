@@ -53,6 +53,7 @@ class RunOutcome:
     checks: list[CheckResult] = field(default_factory=list)
     load_output: str = ""
     load_problem: str = ""
+    notes: tuple[str, ...] = ()
     seconds: float = 0.0
 
 
@@ -162,6 +163,7 @@ class GraderPlugin:
             outcome.checks.append(self._run_item(item, nextitem))
         outcome.load_output = self.module.load_output
         outcome.load_problem = self.module.load_problem
+        outcome.notes = self.module.notes
         outcome.seconds = time.perf_counter() - started
         return outcome
 

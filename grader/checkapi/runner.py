@@ -47,6 +47,7 @@ def to_exercise(card: Card, outcome: RunOutcome) -> ExerciseResult:
         number=card.number, slug=card.slug, title=card.title,
         file=str(outcome.run.path) if outcome.run.path else "",
         checks=outcome.checks, load_output=outcome.load_output, seconds=outcome.seconds,
+        notes=list(outcome.notes),
     )
     if outcome.run.path is None:
         result.problem = outcome.run.missing

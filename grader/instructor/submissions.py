@@ -5,8 +5,9 @@
   `03-mine.py`); folders starting with `.` (reported) and `__pycache__` are not searched;
 - candidates in a folder named `exercises` win over the others; two candidates left for one
   exercise are a problem (none is graded), never a silent choice;
-- the file must be a regular file of at most MAX_FILE_BYTES: a symlink (never followed), a special
-  file, a larger or unreadable file is a problem, not a silent skip.
+- the file must be a regular file of at most MAX_FILE_BYTES (a notebook MAX_NOTEBOOK): a
+  symlink (never followed), a special file, a larger or unreadable file is a problem, not a
+  silent skip.
 
 What was picked, what was ignored and why are kept for the student's report.
 """
@@ -26,9 +27,10 @@ from grader.deck.card import Card
 from grader.errors import GraderError
 from grader.files import read_regular, sha256
 from grader.instructor.names import readable
+from grader.notebooks.source import MAX_NOTEBOOK
 from grader.results import NO_FILE, REFUSED_FILE, TWO_CANDIDATES
 
-SUFFIXES = (".py",)  # the learner file types graded; one place to add ".ipynb"
+SUFFIXES = (".py", ".ipynb")  # the learner file types graded: scripts, Jupyter notebooks
 STEM = re.compile(r"^(\d{2})(?:[_\-.].*)?$", re.DOTALL)
 PREFERRED = "exercises"
 MAX_FILE_BYTES = 1024 * 1024
@@ -132,8 +134,8 @@ def _pick(found: Submission, number: str, group: list[_Candidate]) -> None:
         return
     chosen = pool[0]
     try:
-        found.files[number] = Picked(chosen.path, chosen.shown,
-                                     read_regular(chosen.path, MAX_FILE_BYTES))
+        limit = MAX_NOTEBOOK if chosen.path.suffix == ".ipynb" else MAX_FILE_BYTES
+        found.files[number] = Picked(chosen.path, chosen.shown, read_regular(chosen.path, limit))
     except GraderError as error:
         found.problems[number] = (REFUSED_FILE, f"{chosen.shown}: {error.message}")
 

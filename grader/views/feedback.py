@@ -48,7 +48,8 @@ def exercise_view(result: ExerciseResult, solution_path: str = "",
     if hint is None:
         hint = f"Stuck? `grader hint {result.number}` shows the next hint." \
             if hint_available else ""
-    parts: list[RenderableType] = []
+    parts: list[RenderableType] = [literal(" · ".join(result.notes), "dim")] \
+        if result.notes else []
     if result.problem:
         parts.append(literal(f"✗ {result.problem}", "bold red"))
     if result.load_output:
