@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="write exercises/ and solutions/ from cards/")
     b.add_argument("--check", action="store_true", help="write nothing; exit 1 if files are stale")
     b.add_argument("--force", action="store_true", help="overwrite exercises the learner changed")
+    b.add_argument("--notebooks", action=argparse.BooleanOptionalAction, help="exercises as "
+                   "Jupyter notebooks (exercises/NN_slug.ipynb); later builds keep the choice "
+                   "until --no-notebooks")
 
     i = sub.add_parser("inspect", help="show how a Markdown note parses")
     i.add_argument("note", type=Path)

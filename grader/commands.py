@@ -45,7 +45,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     project = project_of(args)
     if args.check:
-        files = stale(project)
+        files = stale(project, notebooks=args.notebooks)
         for path in files:
             out().print(f"stale: {path.relative_to(project.root)}", markup=False)
         if files:
@@ -53,7 +53,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             return 1
         out().print(f"up to date: {len(project.cards)} cards")
         return 0
-    report = build(project, force=args.force)
+    report = build(project, force=args.force, notebooks=args.notebooks)
     for path in report.written:
         out().print(f"wrote {path.relative_to(project.root)}", markup=False)
     for path in report.kept:

@@ -89,7 +89,7 @@ class Progress:
         return value
 
     def state(self, card: Card) -> State:
-        from grader.deck.build import render_exercise
+        from grader.deck.build import exercise_text
 
         path = self.project.exercise_file(card)
         try:
@@ -100,7 +100,7 @@ class Progress:
         if entry.get("hash") == sha256(text):
             return State(str(entry.get("state", "unchecked")), entry.get("score"),
                          entry.get("max_score"))
-        if text == render_exercise(card):
+        if text == exercise_text(card, path.suffix == ".ipynb"):
             return State("not_started")
         return State("unchecked")
 
@@ -132,10 +132,10 @@ class Progress:
 
 def reset_exercise(project: Project, card: Card) -> Path | None:
     """Put the stub back, after saving the learner's file under `.grader/backups/`."""
-    from grader.deck.build import render_exercise
+    from grader.deck.build import exercise_text
 
     path = project.exercise_file(card)
-    stub = render_exercise(card)
+    stub = exercise_text(card, path.suffix == ".ipynb")
     backup = None
     try:
         current = path.read_text(encoding="utf-8")
@@ -143,10 +143,10 @@ def reset_exercise(project: Project, card: Card) -> Path | None:
         current = None
     if current is not None and current != stub:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        backup = project.state_dir / "backups" / f"{path.stem}.{stamp}.py"
+        backup = project.state_dir / "backups" / f"{path.stem}.{stamp}{path.suffix}"
         counter = 1
         while backup.exists():
-            backup = backup.with_name(f"{path.stem}.{stamp}-{counter}.py")
+            backup = backup.with_name(f"{path.stem}.{stamp}-{counter}{path.suffix}")
             counter += 1
         atomic_write(backup, current)
     atomic_write(path, stub)

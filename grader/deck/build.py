@@ -15,8 +15,6 @@ from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.files import sha256, write_all
 
-MANIFEST = ".manifest.json"
-
 
 def render_exercise(card: Card) -> str:
     """The stub a learner edits: the question as a comment header, then the stub code."""
@@ -30,6 +28,15 @@ def render_exercise(card: Card) -> str:
         f"Generated from cards/{card.path.name} by `grader build`. Edit the code below.",
     ]
     return _comment(header) + "\n" + card.stub
+
+
+def exercise_text(card: Card, notebook: bool) -> str:
+    """What the build writes as the learner's file: a notebook, or the commented `.py` stub."""
+    if notebook:
+        from grader.notebooks.build import render_notebook
+
+        return render_notebook(card)
+    return render_exercise(card)
 
 
 def render_solution(card: Card) -> str:
@@ -63,20 +70,25 @@ class BuildReport:
     kept: list[Path] = field(default_factory=list)  # learner's work, left alone
 
 
-def plan(project: Project, cards: list[Card] | None = None) -> BuildPlan:
+def plan(project: Project, cards: list[Card] | None = None, notebooks: bool | None = None
+         ) -> BuildPlan:
+    """What the cards produce; exercises as notebooks when `notebooks` (by default: as the last
+    build wrote them)."""
+    notebooks = project.notebooks if notebooks is None else notebooks
     if cards is None:
         cards = project.cards  # parses every card: any error aborts before anything is written
     if not cards:
         raise GraderError("the deck has no cards: add cards/NN-slug.md (see `grader new`)",
                           project.cards_dir)
     return BuildPlan(
-        exercises={project.exercise_file(c): render_exercise(c) for c in cards},
+        exercises={project.exercise_file(c, notebooks): exercise_text(c, notebooks)
+                   for c in cards},
         solutions={project.solution_file(c): render_solution(c) for c in cards},
     )
 
 
 def read_manifest(project: Project) -> dict[str, str]:
-    path = project.exercises_dir / MANIFEST
+    path = project.manifest_file
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -95,8 +107,8 @@ def learner_changed(path: Path, manifest: dict[str, str], generated: str) -> boo
     return current != generated and sha256(current) != manifest.get(path.name)
 
 
-def build(project: Project, force: bool = False) -> BuildReport:
-    target = plan(project)
+def build(project: Project, force: bool = False, notebooks: bool | None = None) -> BuildReport:
+    target = plan(project, notebooks=notebooks)
     manifest = read_manifest(project)
     report = BuildReport()
     to_write: dict[Path, str] = {}
@@ -114,7 +126,7 @@ def build(project: Project, force: bool = False) -> BuildReport:
             report.unchanged.append(path)
         else:
             to_write[path] = text
-    manifest_path = project.exercises_dir / MANIFEST
+    manifest_path = project.manifest_file
     manifest_text = json.dumps(new_manifest, indent=2, sort_keys=True) + "\n"
     if not _same(manifest_path, manifest_text):
         to_write[manifest_path] = manifest_text
@@ -123,13 +135,14 @@ def build(project: Project, force: bool = False) -> BuildReport:
     return report
 
 
-def stale(project: Project, cards: list[Card] | None = None) -> list[Path]:
+def stale(project: Project, cards: list[Card] | None = None, notebooks: bool | None = None
+          ) -> list[Path]:
     """Files that differ from what the cards produce (`grader build --check`); with `cards`,
     only theirs (the manifest is then not compared)."""
-    target = plan(project, cards)
+    target = plan(project, cards, notebooks)
     expected = {**target.exercises, **target.solutions}
     if cards is None:
-        expected[project.exercises_dir / MANIFEST] = target.manifest_text()
+        expected[project.manifest_file] = target.manifest_text()
     return [path for path, text in sorted(expected.items()) if not _same(path, text)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -12,6 +13,7 @@ from grader.errors import GraderError
 
 PACKAGE_CHECKS = Path(__file__).resolve().parents[1] / "checks"
 SHIPPED_ROOT = Path(__file__).resolve().parents[2]  # the repository this package lives in
+MANIFEST = ".manifest.json"  # in exercises/: what the last build wrote there (see deck/build.py)
 
 
 @dataclass
@@ -76,8 +78,25 @@ class Project:
         known = ", ".join(f"{c.number} ({c.slug})" for c in self.cards) or "none"
         raise GraderError(f"no exercise called {name!r}; the deck has: {known}")
 
-    def exercise_file(self, card: Card) -> Path:
-        return self.exercises_dir / f"{card.module}.py"
+    @property
+    def manifest_file(self) -> Path:
+        return self.exercises_dir / MANIFEST
+
+    @property
+    def notebooks(self) -> bool:
+        """Are the learner's exercise files notebooks? Yes when the last `grader build` wrote
+        notebooks (`--notebooks`): the manifest then names `.ipynb` files."""
+        try:
+            names = json.loads(self.manifest_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(names, dict) and any(str(n).endswith(".ipynb") for n in names)
+
+    def exercise_file(self, card: Card, notebook: bool | None = None) -> Path:
+        """The learner's file: `exercises/03_xavier.py`, or `.ipynb` in a notebook deck (or
+        as `notebook` says)."""
+        notebook = self.notebooks if notebook is None else notebook
+        return self.exercises_dir / f"{card.module}{'.ipynb' if notebook else '.py'}"
 
     def solution_file(self, card: Card) -> Path:
         return self.solutions_dir / f"{card.module}.py"
