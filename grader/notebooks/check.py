@@ -128,15 +128,15 @@ def _locate(exercise: str) -> tuple[Path, str, Path] | None:
 
 
 def _this_notebook() -> Path | None:
-    """The notebook this kernel runs, where the front end tells the kernel: VS Code sets
-    `__vsc_ipynb_file__`, Jupyter Server (2.0 and later) `JPY_SESSION_NAME`."""
+    """The notebook this kernel runs, where the front end tells the kernel its full path:
+    VS Code sets `__vsc_ipynb_file__`, Jupyter Server (2.0 and later) `JPY_SESSION_NAME`."""
     shell = _shell()
     candidates = [shell.user_ns.get("__vsc_ipynb_file__") if shell is not None else None,
                   os.environ.get("JPY_SESSION_NAME")]
     for candidate in candidates:
         if isinstance(candidate, str) and candidate.endswith(".ipynb"):
             path = Path(candidate)
-            if path.is_file():
+            if path.is_absolute() and path.is_file():
                 return path
     return None
 
