@@ -79,9 +79,9 @@ def kernel_warnings(path: Path, history: list[str] | None, notebook: Path | None
             warnings.append(
                 f"The saved notebook's cells were last run out of order: cell {below} "
                 f"(In [{second}]) ran before cell {above} (In [{first}]) above it. The grader "
-                "runs the saved cells from top to bottom in a fresh process, so your kernel "
-                "may know names that the notebook does not define in that order; Kernel › "
-                "Restart Kernel and Run All Cells shows what the grader sees.")
+                "runs the saved cells from top to bottom in a fresh process: if it fails where "
+                "your kernel works, Kernel › Restart Kernel and Run All Cells shows what the "
+                "grader sees.")
             break
     if history:
         unsaved = _unsaved(history, {code for _, code in saved}, max(
