@@ -72,13 +72,15 @@ def test_code_cells_are_joined_in_order_without_ipython_syntax():
                   "def f():\n", "    !echo hi\n", "    return 1\n", "np.sum?"]),
         ("code", "%%bash\necho hi\n"),
         ("code", 'text = """\n%kept: inside a string\n"""\n'
-                 "from grader.notebooks import check\ncheck('01')\nvalue = f() + 1"),
+                 "from grader.notebooks import check\ncheck('01')\nvalue = f() + 1\n"
+                 "rest = (7  # a comment (\n        % 4)\nsame = ['[', 1\n        != 2]"),
     ])
     source = notebook_code(data, "01_forward.ipynb")
     code = source.code.decode()
     namespace: dict = {}
     exec(compile(code, "nb", "exec"), namespace)  # plain Python now
     assert namespace["value"] == 2 and "%kept: inside a string" in namespace["text"]
+    assert namespace["rest"] == 3 and namespace["same"] == ["[", True]  # not magics
     assert code.index("# %% cell 2") < code.index("# %% cell 4")
     assert "cell 3" not in code and "bash" not in code and "check(" not in code
     assert "# Title" not in code

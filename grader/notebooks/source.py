@@ -29,6 +29,7 @@ GRADER_IMPORT = re.compile(r"^(?:from\s+grader(?:\.[\w.]+)?\s+import\s+(?P<names
                            r"import\s+(?P<module>grader(?:\.[\w.]+)?(?:\s+as\s+\w+)?))"
                            r"\s*(?:#.*)?$")
 TRIPLE = re.compile(r'"""|\'\'\'')
+STRINGS = re.compile(r"'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"")  # one-line string literals
 
 
 def notebook_source(path: Path) -> Source:
@@ -124,18 +125,19 @@ def _kind(value: Any) -> str:
 def python_only(text: str, grader_names: set[str]) -> tuple[str, int]:
     """A cell without IPython syntax and the grader's own lines; how many IPython lines went.
 
-    A dropped line becomes `pass` at its indentation (so a block keeps a body) or a blank line.
-    `grader_names` gathers the names imported from grader, whose top-level calls are dropped.
+    Only a line that starts a statement can be IPython syntax: not one inside a triple-quoted
+    string, an open bracket, or after a backslash. A dropped line becomes `pass` at its
+    indentation (so a block keeps a body) or a blank line. `grader_names` gathers the names
+    imported from grader, whose top-level calls are dropped.
     """
     lines = text.split("\n")
     if lines and lines[0].lstrip().startswith("%%"):
         return "", sum(1 for line in lines if line.strip())  # a cell magic: not Python at all
     kept: list[str] = []
     dropped = 0
-    in_string = False
-    continued = False
+    in_string, depth, continued = False, 0, False
     for line in lines:
-        starts_statement = not in_string and not continued
+        starts_statement = not in_string and not depth and not continued
         if starts_statement and (MAGIC.match(line) or HELP.match(line)):
             dropped += 1
             indent = line[: len(line) - len(line.lstrip())]
@@ -147,6 +149,9 @@ def python_only(text: str, grader_names: set[str]) -> tuple[str, int]:
         kept.append(line)
         if len(TRIPLE.findall(line)) % 2:
             in_string = not in_string
+        elif not in_string:
+            code = STRINGS.sub("", line).split("#", 1)[0]
+            depth = max(0, depth + sum(map(code.count, "([{")) - sum(map(code.count, ")]}")))
         continued = line.endswith("\\")
     return "\n".join(kept), dropped
 
