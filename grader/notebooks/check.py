@@ -167,7 +167,7 @@ def _say(text: str, colour: str) -> None:
     print(f"{colour}{text}{RESET}", flush=True)
 
 
-def _run_grader(root: Path, args: list[str]) -> int:
+def _run_grader(root: Path, args: list[str]) -> None:
     """`python -m grader --root ROOT ARGS...` with rich's colours on; its output printed here.
     Everything goes to stdout, which notebooks do not paint as an error."""
     env = {**os.environ, "FORCE_COLOR": "1"}
@@ -179,10 +179,9 @@ def _run_grader(root: Path, args: list[str]) -> int:
     except subprocess.TimeoutExpired:
         _say(f"grader: `grader {' '.join(args)}` took more than {TIMEOUT:g} s and was stopped",
              RED)
-        return 2
+        return
     except OSError as error:
         _say(f"grader: cannot start {sys.executable} ({error.strerror})", RED)
-        return 2
+        return
     sys.stdout.write(done.stderr + done.stdout)
     sys.stdout.flush()
-    return done.returncode
