@@ -264,6 +264,11 @@ def test_kernel_stub_is_not_started_and_hints_come_one_at_a_time(deck, kernel):
     assert "not started" in shown and "0/7 checks passed" in shown
     assert "does not contain" not in shown  # nothing unsaved: the stub ran as saved
     assert state(deck, "03") == "not_started"
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import sys\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'pytest' or "
+        "m.startswith(('grader.checkapi', 'grader.sandbox.supervisor', 'grader.checking'))))",
+        id="probe"))
+    assert kernel.run(nb, "probe").strip() == "[]"  # the kernel graded nothing itself
 
 
 def test_kernel_grades_the_saved_notebook_and_says_when_it_is_not_saved(deck, kernel):
