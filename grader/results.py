@@ -106,6 +106,11 @@ class ExerciseResult:
     withheld: int = 0  # checks the instructor runs that this (learner's) run left out
 
     @property
+    def notes_line(self) -> str:
+        """The notes as the one line every view shows ("" when there are none)."""
+        return " · ".join(self.notes)
+
+    @property
     def score(self) -> float:
         return total_points(c.points for c in self.checks)
 

@@ -380,6 +380,8 @@ def test_class_of_notebooks_is_graded(klass, tmp_path):
     ada = {e["number"]: e for e in json.loads((out / "ada.json").read_text())["exercises"]}
     assert ada["03"]["notes"] == ["03_xavier.ipynb: 1 line of IPython magics or shell commands "
                                   "(%, %%, !) left out: the grader runs plain Python"]
+    for handback in (out / "feedback" / "ada.md", out / "feedback" / "ada.html"):
+        assert handback.read_text().count("1 line of IPython magics") == 1
     cy = {e["number"]: e for e in json.loads((out / "cy.json").read_text())["exercises"]}
     assert "its JSON is broken at line 1" in cy["03"]["problem"]
     assert "not an nbformat 4 notebook (nbformat 3)" in cy["01"]["problem"]
@@ -392,5 +394,8 @@ def test_one_notebook_submission_shows_the_note_once(klass):
     shown = grader(deck, "check", "03", "--submission", str(subs / "ada" / "03_xavier.ipynb"))
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert shown.stdout.count("1 line of IPython magics") == 1
+    gradescope = grader(deck, "check", "03", "--format", "gradescope", "--submission",
+                        str(subs / "ada" / "03_xavier.ipynb"))
+    assert "1 line of IPython magics" in json.loads(gradescope.stdout)["output"]
     broken = grader(deck, "check", "03", "--submission", str(subs / "cy" / "03_xavier.ipynb"))
     assert broken.returncode == 1 and "its JSON is broken at line 1" in broken.stdout

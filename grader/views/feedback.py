@@ -48,7 +48,7 @@ def exercise_view(result: ExerciseResult, solution_path: str = "",
     if hint is None:
         hint = f"Stuck? `grader hint {result.number}` shows the next hint." \
             if hint_available else ""
-    parts: list[RenderableType] = [literal(" · ".join(result.notes), "dim")] \
+    parts: list[RenderableType] = [literal(result.notes_line, "dim")] \
         if result.notes else []
     if result.problem:
         parts.append(literal(f"✗ {result.problem}", "bold red"))

@@ -61,6 +61,8 @@ def feedback_markdown(student: str, results: list[ExerciseResult]) -> str:
         shown, note = shown_to_student(result)
         lines += [f"## {result.number} · {md_label(result.title)}: "
                   f"{format_points(shown.score)}/{format_points(shown.max_score)} points", ""]
+        if result.notes:
+            lines += ["before grading:", "", fence(clean(result.notes_line)), ""]
         if result.problem:
             lines += ["✗ could not be graded:", "", fence(clean(result.problem)), ""]
         said: set[str] = set()

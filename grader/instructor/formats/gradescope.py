@@ -45,6 +45,9 @@ def gradescope(results: list[ExerciseResult]) -> dict[str, Any]:
         if result.load_output:
             notes.append(f"**{md_label(heading)}**: your file printed while being imported\n\n"
                          + fence(clip(result.load_output)))
+        if result.notes:
+            notes.append(f"**{md_label(heading)}**: before grading\n\n"
+                         + fence(clean(result.notes_line)))
     score = total_points(t["score"] for t in tests)
     max_score = total_points(t["max_score"] for t in tests)
     done = sum(r.passed for r in results)
