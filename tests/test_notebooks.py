@@ -261,7 +261,7 @@ def test_kernel_stub_is_not_started_and_hints_come_one_at_a_time(deck, kernel):
     kernel.run(nb, "code")
     shown = kernel.run(nb, "check")
     assert "Exercise 03 · Xavier (Glorot) initialisation" in shown
-    assert "not started" in shown and "0/7 checks passed" in shown
+    assert "not started" in shown and "Done!" not in shown
     assert "does not contain" not in shown  # nothing unsaved: the stub ran as saved
     assert state(deck, "03") == "not_started"
     nb.cells.append(nbformat.v4.new_code_cell(
@@ -358,6 +358,7 @@ def klass(deck, kernel, tmp_path_factory) -> tuple[Path, Path]:
         "dee": {"01_forward.py": deck.card("01").solution,
                 "03_mine.ipynb": executed("03", xavier.replace(
                     "np.sqrt(2.0 / (fan_in + fan_out))", "np.sqrt(1.0 / fan_in)"))},
+        "fay": {"03_xavier.py": xavier, "03_xavier.ipynb": executed("03", xavier)},
     }
     for name, files in students.items():
         (subs / name).mkdir(parents=True)
@@ -387,6 +388,9 @@ def test_class_of_notebooks_is_graded(klass, tmp_path):
     assert "not an nbformat 4 notebook (nbformat 3)" in cy["01"]["problem"]
     ben = json.loads((out / "ben.json").read_text())["exercises"]
     assert all(c["status"] == "not_started" for c in ben[1]["checks"])
+    fay = json.loads((out / "fay.json").read_text())["exercises"][1]
+    assert book["fay"]["03_xavier"] == "0"  # two files for one exercise: neither is graded
+    assert "2 candidate files for exercise 03 (03_xavier.ipynb, 03_xavier.py)" in fay["problem"]
 
 
 def test_one_notebook_submission_shows_the_note_once(klass):
