@@ -62,7 +62,12 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("verify", help="prove the deck: solutions pass, stubs and mistakes fail")
     v.add_argument("exercises", nargs="*")
-    v.add_argument("--trials", type=int, default=20, help="seeds per solution (default 20)")
+    v.add_argument("--trials", type=int, default=20, help="seeds per solution and right variant "
+                   "(default 20)")
+    v.add_argument("--mistake-seeds", type=int, default=5, help="seeds per known mistake, at "
+                   "most --trials (default 5)")
+    v.add_argument("--power", action="store_true", help="weigh every statistical expectation "
+                   "against its nearest known mistake; fail on a miss probability above 1e-6")
     v.add_argument("--checks", type=Path, help="a private checks folder")
 
     h = sub.add_parser("hint", help="the next hint for an exercise")

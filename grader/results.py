@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -66,6 +67,36 @@ class Figure:
 
 
 @dataclass
+class Measurement:
+    """One statistical expectation a check tested: what `grader verify` reads to report margins
+    and power. `deviation / tolerance` above 1 is a rejection; `sd` is the statistic's standard
+    deviation under the right answer; `alternatives` are (label, value of the statistic) for the
+    mistakes the expectation is meant to catch."""
+
+    what: str
+    kind: str  # "mean", "std", "fraction" (all approximately normal) or "cdf" (a DKW distance)
+    n: int
+    expected: float
+    statistic: float
+    tolerance: float
+    sd: float
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def deviation(self) -> float:
+        return abs(self.statistic - self.expected)
+
+    @property
+    def ratio(self) -> float:
+        """How many tolerances the statistic is away from the expected value."""
+        return self.deviation / self.tolerance if self.tolerance > 0 else math.inf
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.kind, self.what
+
+
+@dataclass
 class CheckResult:
     name: str
     title: str
@@ -80,6 +111,7 @@ class CheckResult:
     seconds: float = 0.0
     visibility: str = "visible"  # who sees it: one of VISIBILITIES (@pytest.mark.visibility)
     kind: str = ""  # what ended it on the learner's side: "timeout", "crash"..., "file", NO_FILE
+    measurements: list[Measurement] = field(default_factory=list)  # for verify; not reported
 
     @property
     def passed(self) -> bool:
@@ -162,6 +194,7 @@ class ExerciseResult:
                     status=self.status)
         for check in data["checks"]:
             check.pop("weight", None)
+            check.pop("measurements", None)
         return data
 
 

@@ -17,13 +17,14 @@ import numpy as np
 
 from grader.checkapi.diagnose import Mistake, diagnose
 from grader.checkapi.learner import LearnerError, LearnerModule
-from grader.results import Figure
+from grader.results import Figure, Measurement
 from grader.sandbox.wire import describe
 
 ALPHA = 1e-8
 Z = NormalDist().inv_cdf(1 - ALPHA / 2)
 MIN_SAMPLES = 1000
 _figures: list[Figure] = []
+_measurements: list[Measurement] = []
 
 
 class CheckFailure(AssertionError):
@@ -79,8 +80,10 @@ def expect_array(value: Any, what: str, shape: tuple[int, ...] | None = None, ki
     return value
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def is_number(value: Any) -> bool:
+    """A real number: a Python int or float, or a numpy integer or float scalar (not a bool)."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_)
 
 
 def expect_close(actual: Any, expected: Any, what: str, rtol: float = 1e-6,
@@ -96,7 +99,7 @@ def expect_close(actual: Any, expected: Any, what: str, rtol: float = 1e-6,
             fail(f"{what} is wrong at {int(bad.sum())} of {bad.size} entries; the worst is "
                  f"index {where}: {fmt(a[where])} where {fmt(e[where])} was expected")
         return
-    if not _is_number(actual):
+    if not is_number(actual):
         fail(f"{what} returned {describe(actual)}; expected a number")
     if not math.isclose(float(actual), float(expected), rel_tol=rtol, abs_tol=atol):
         fail(f"{what} returned {fmt(actual)}; expected {fmt(expected)}")
@@ -106,9 +109,13 @@ def expect_equal(actual: Any, expected: Any, what: str) -> None:
     """Exact equality, for ints, strings, bools and keys."""
     # An int expected must come back an int (21, not 21.0); a float expected takes any number.
     same = type(actual) is type(expected) or (isinstance(expected, float)
-                                              and _is_number(actual))
+                                              and is_number(actual))
+    if not same and isinstance(actual, np.generic) and bool(actual == expected):
+        kind = type(expected).__name__
+        fail(f"{what} returned the numpy {type(actual).__name__} {actual!r}; expected the Python "
+             f"{kind} {expected!r}: convert it with {kind}(...)")
     if not same or actual != expected:
-        shown = repr(actual) if same or _is_number(actual) else describe(actual)
+        shown = repr(actual) if same or is_number(actual) else describe(actual)
         fail(f"{what} returned {shown}; expected {expected!r}")
 
 
@@ -128,6 +135,47 @@ def expect_raises(type_name: str, what: str) -> Iterator[None]:
 
 # ---- statistics ---------------------------------------------------------------------------------
 
+def take_measurements() -> list[Measurement]:
+    measurements = list(_measurements)
+    _measurements.clear()
+    return measurements
+
+
+def _record(kind: str, what: str, n: int, expected: float, statistic: float, tolerance: float,
+            sd: float, mistakes: Iterable[Mistake] = ()) -> Measurement:
+    """Note a statistical expectation for `grader verify` (margins, power) and return it."""
+    measurement = Measurement(what, kind, int(n), float(expected), float(statistic),
+                              float(tolerance), float(sd),
+                              [(m.label, float(m.value)) for m in mistakes])
+    _measurements.append(measurement)
+    return measurement
+
+
+def _phi(x: float) -> float:
+    """The standard normal CDF, accurate in both tails (erfc, not 1 - erf)."""
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def miss_probability(measurement: Measurement, value: float) -> float:
+    """The probability that the expectation passes when the statistic's true value is `value`
+    (a mistake's), from the same approximately normal distribution the tolerance was derived
+    from, centred on `value`. For a CDF distance `value` is the mistake's distance D from the
+    expected CDF: the empirical CDF at the point where they differ most is a binomial proportion
+    (std at most 1/(2 sqrt(n))), and the check passes only if it strays D - tolerance towards the
+    expected CDF."""
+    m = measurement
+    if m.kind == "cdf":
+        return _phi((m.tolerance - value) * 2.0 * math.sqrt(m.n))
+    sd = m.sd * abs(value) / abs(m.expected) if m.kind == "std" and m.expected else m.sd
+    if sd <= 0:
+        return 1.0 if abs(value - m.expected) <= m.tolerance else 0.0
+    high = (m.expected + m.tolerance - value) / sd
+    low = (m.expected - m.tolerance - value) / sd
+    if low > 0:  # both in the upper tail: subtract upper tails for accuracy
+        return max(0.0, _phi(-low) - _phi(-high))
+    return max(0.0, _phi(high) - _phi(low))
+
+
 def _samples(samples: Any, what: str) -> np.ndarray:
     x = np.asarray(samples, dtype=float).ravel()
     if x.size < MIN_SAMPLES:
@@ -144,6 +192,12 @@ def std_tolerance(n: int, kurtosis: float = 3.0) -> float:
     return Z * math.sqrt((kurtosis - 1) / (4 * n))
 
 
+def _centred(x: np.ndarray) -> bool:
+    """The sample mean is consistent with 0 at the statistical tolerance, as every scale in the
+    catalogue assumes: a diagnosis by std alone is only claimed for centred samples."""
+    return abs(float(x.mean())) <= mean_tolerance(float(x.std()), x.size)
+
+
 def _diagnosis(measured: float, mistakes: Iterable[Mistake], rel_tol: float) -> str:
     found = diagnose(measured, mistakes, max(rel_tol, 0.02))
     return f" {found.describe()}." if found else ""
@@ -152,9 +206,11 @@ def _diagnosis(measured: float, mistakes: Iterable[Mistake], rel_tol: float) -> 
 def expect_mean(samples: Any, mean: float, std: float, what: str,
                 mistakes: Iterable[Mistake] = ()) -> None:
     x = _samples(samples, what)
+    mistakes = list(mistakes)
     tol = mean_tolerance(std, x.size)
     measured = float(x.mean())
-    if abs(measured - mean) > tol:
+    if _record("mean", what, x.size, mean, measured, tol, std / math.sqrt(x.size),
+               mistakes).ratio > 1:
         fail(f"{what}: the mean of {x.size} values is {fmt(measured)}; expected {fmt(mean)} "
              f"(± {fmt(tol)} allowed for that many draws)."
              + _diagnosis(measured, mistakes, tol / max(abs(measured), 1e-300)))
@@ -163,21 +219,45 @@ def expect_mean(samples: Any, mean: float, std: float, what: str,
 def expect_std(samples: Any, std: float, what: str, kurtosis: float = 3.0,
                mistakes: Iterable[Mistake] = (), formula: str = "") -> None:
     x = _samples(samples, what)
+    mistakes = list(mistakes)
     rel = std_tolerance(x.size, kurtosis)
     measured = float(x.std(ddof=1))
-    if abs(measured / std - 1) > rel:
+    sd = std * math.sqrt((kurtosis - 1) / (4 * x.size))
+    if _record("std", what, x.size, std, measured, rel * std, sd, mistakes).ratio > 1:
         named = f" = {formula}" if formula else ""
+        why = _diagnosis(measured, mistakes, rel) if _centred(x) else (
+            f" The values are not centred on 0 (their mean is {fmt(float(x.mean()))}), so the "
+            "scale is not the only thing wrong: see the mean.")
         fail(f"{what}: the std of {x.size} values is {fmt(measured)}; expected {fmt(std)}{named} "
-             f"(± {rel:.1%} allowed for that many draws)." + _diagnosis(measured, mistakes, rel))
+             f"(± {rel:.1%} allowed for that many draws)." + why)
+
+
+def expect_fraction(measured: float, p: float, sd: float, n: int, what: str, formula: str,
+                    mistakes: Iterable[Mistake] = ()) -> None:
+    """A proportion of `n` independent trials (std `sd` per trial) is `p` within the statistical
+    tolerance; on failure, the mistake it matches is named."""
+    mistakes = list(mistakes)
+    tol = mean_tolerance(sd, n)
+    if _record("fraction", what, n, p, measured, tol, sd / math.sqrt(n), mistakes).ratio <= 1:
+        return
+    found = diagnose(measured, mistakes, max(tol / max(measured, 1e-300), 0.02))
+    why = f" It matches {found.label} = {fmt(found.value)}: {found.explanation}." if found else ""
+    fail(f"{what} returned a fraction of {fmt(measured)}; expected {fmt(p)} = {formula} "
+         f"(± {fmt(tol)} allowed for {n} units).{why}")
 
 
 def dkw_epsilon(n: int) -> float:
     return math.sqrt(math.log(2 / ALPHA) / (2 * n))
 
 
-def expect_distribution(samples: Any, cdf: Callable[[np.ndarray], np.ndarray], what: str,
-                        name: str) -> float:
-    """The empirical CDF stays within the DKW band around `cdf`. Returns the largest gap."""
+Cdf = Callable[[np.ndarray], np.ndarray]
+
+
+def expect_distribution(samples: Any, cdf: Cdf, what: str, name: str,
+                        others: Sequence[tuple[str, Cdf]] = ()) -> float:
+    """The empirical CDF stays within the DKW band around `cdf`. Returns the largest gap.
+    `others` are (label, CDF) of wrong distributions the check is meant to tell apart: their
+    distance from `cdf` is recorded for `grader verify --power`."""
     x = np.sort(_samples(samples, what))
     n = x.size
     f = np.asarray(cdf(x), dtype=float)
@@ -185,7 +265,9 @@ def expect_distribution(samples: Any, cdf: Callable[[np.ndarray], np.ndarray], w
     lower = f - np.arange(0, n) / n
     gap = float(max(upper.max(), lower.max()))
     eps = dkw_epsilon(n)
-    if gap > eps:
+    distances = [Mistake(label, float(np.max(np.abs(np.asarray(other(x), dtype=float) - f))),
+                         "") for label, other in others]
+    if _record("cdf", what, n, 0.0, gap, eps, 0.0, distances).ratio > 1:
         fail(f"{what}: the values do not follow {name}: their CDF is {gap:.3f} away from it "
              f"(at most {eps:.3f} allowed for {n} draws).{_looks(x, name)}")
     return gap
@@ -212,8 +294,12 @@ def erf(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * (1.0 - poly * np.exp(-x * x))
 
 
-def normal_cdf(mean: float, std: float) -> Callable[[np.ndarray], np.ndarray]:
+def normal_cdf(mean: float, std: float) -> Cdf:
     return lambda x: 0.5 * (1 + erf((x - mean) / (std * math.sqrt(2))))
+
+
+def uniform_cdf(bound: float) -> Cdf:
+    return lambda x: np.clip((x + bound) / (2 * bound), 0, 1)
 
 
 def expect_normal(samples: Any, std: float, what: str, mean: float = 0.0,
@@ -223,51 +309,87 @@ def expect_normal(samples: Any, std: float, what: str, mean: float = 0.0,
     expect_std(samples, std, what, 3.0, mistakes, formula)  # first: a wrong scale gets named
     expect_mean(samples, mean, std, what)
     expect_distribution(samples, normal_cdf(mean, std), what,
-                        f"a normal distribution N({fmt(mean)}, {fmt(std)}²)")
+                        f"a normal distribution N({fmt(mean)}, {fmt(std)}²)",
+                        others=[("a uniform with the same std",
+                                 lambda v: uniform_cdf(std * math.sqrt(3))(v - mean))])
+
+
+def rounding_slack(samples: Any, bound: float) -> float:
+    """How far past `bound` rounding may put a right answer: a few units in the last place of
+    the samples' own float type (float32 answers round to 6e-8 of the bound, not 1e-16)."""
+    dtype = getattr(samples, "dtype", np.dtype(float))
+    eps = float(np.finfo(dtype).eps) if dtype.kind == "f" else float(np.finfo(float).eps)
+    return 4 * eps * abs(bound)
 
 
 def expect_uniform(samples: Any, bound: float, what: str, mistakes: Iterable[Mistake] = (),
                    formula: str = "") -> None:
     """Inside [-bound, bound], reaching near both ends, flat in between."""
     mistakes = list(mistakes)
+    slack = rounding_slack(samples, bound)
     x = _samples(samples, what)
     named = f" = {formula}" if formula else ""
-    estimate = float(x.std(ddof=1) * math.sqrt(3))  # the bound a uniform with this std has
-    rel = std_tolerance(x.size, 1.8)
     lo, hi = float(x.min()), float(x.max())
-    slack = 1e-9 * bound
-    if hi > bound + slack or lo < -bound - slack:
-        fail(f"{what}: values reach [{fmt(lo)}, {fmt(hi)}], outside the bounds ±{fmt(bound)}"
-             f"{named}." + _diagnosis(estimate, mistakes, rel) + _looks(x, "uniform"))
+    if lo >= 0 or hi <= 0:
+        top = hi if lo >= 0 else -lo
+        fail(f"{what}: every value is {'≥' if lo >= 0 else '≤'} 0 (they span [{fmt(lo)}, "
+             f"{fmt(hi)}]): that is U(0, a) where U(-a, a) belongs; draw rng.uniform(-a, a) with "
+             f"a = {fmt(bound)}{named}." + _diagnosis(top, mistakes, 0.02))
+    # The bound a uniform with these values has, by its std and by its reach: they agree for a
+    # uniform sample, and a diagnosis is only claimed when they do.
+    estimate = float(x.std(ddof=1) * math.sqrt(3))
+    rel = std_tolerance(x.size, 1.8)
     eps = math.log(4 / ALPHA) / x.size
+    reach = max(hi, -lo)
+    uniform_like = _centred(x) and reach * (1 - 2 * eps) <= estimate * (1 + 2 * rel) \
+        and estimate * (1 - 2 * rel) <= reach + slack
+    why = _diagnosis(estimate, mistakes, rel) if uniform_like else ""
+    if hi > bound + slack or lo < -bound - slack:
+        over = max(hi - bound, -bound - lo)
+        if over <= 1e-4 * bound:
+            fail(f"{what}: values reach [{fmt(lo)}, {fmt(hi)}], {over:.3g} outside the bounds "
+                 f"±{fmt(bound)}{named}: more than rounding allows ({slack:.2g}); is the bound "
+                 "computed in a lower precision than the draws?")
+        fail(f"{what}: values reach [{fmt(lo)}, {fmt(hi)}], outside the bounds ±{fmt(bound)}"
+             f"{named}." + why + _looks(x, "uniform"))
     if hi < bound * (1 - 2 * eps) or lo > -bound * (1 - 2 * eps):
         fail(f"{what}: the values only span [{fmt(lo)}, {fmt(hi)}]; draws from U(-{fmt(bound)}, "
-             f"{fmt(bound)}){named} reach within {fmt(2 * eps * bound)} of both ends."
-             + _diagnosis(estimate, mistakes, rel))
+             f"{fmt(bound)}){named} reach within {fmt(2 * eps * bound)} of both ends." + why)
     expect_mean(x, 0.0, bound / math.sqrt(3), what)
-    expect_std(x, bound / math.sqrt(3), what, 1.8)
-    expect_distribution(x, lambda v: np.clip((v + bound) / (2 * bound), 0, 1), what,
-                        f"a uniform distribution on ±{fmt(bound)}")
+    expect_std(x, bound / math.sqrt(3), what, 1.8,
+               [Mistake(m.label, m.value / math.sqrt(3), m.explanation) for m in mistakes])
+    # A normal with this std is caught by the bounds above (P(n draws within them) = 0.917^n),
+    # so the CDF is not weighed against it.
+    expect_distribution(x, uniform_cdf(bound), what, f"a uniform distribution on ±{fmt(bound)}")
 
 
 # ---- randomness discipline and independence -----------------------------------------------------
 
 def expect_reproducible(learner: LearnerModule, draw: Callable[[np.random.Generator], Any],
                         what: str, seed: int = 12345) -> None:
-    """`draw(rng)` must depend on the generator only: equal seeds give equal results, other seeds
-    other results, and numpy's global random state is never used."""
+    """`draw(rng)` must depend on the generator's state only, as observed here: equal states give
+    equal results, other states other results, and the generator is advanced (a second call with
+    the same generator gives new values). The worker's own report of the global RNG is only used
+    to name the mistake, never to decide."""
     first = draw(np.random.default_rng(seed))
-    if learner.last_call.global_rng_touched:
-        fail(f"{what} uses numpy's global random state (np.random.* or random.*); draw every "
-             "number from the `rng` argument instead")
+    global_rng = learner.last_call.global_rng_touched
     second = draw(np.random.default_rng(seed))
+    global_rng = global_rng or learner.last_call.global_rng_touched
     if not _same(first, second):
-        fail(f"{what} gave different results for two generators with the same seed: it must "
-             "draw only from `rng` (no np.random.default_rng() or seeding inside)")
+        cause = ("it uses numpy's global random state (np.random.* or random.*)" if global_rng
+                 else "it draws from something other than `rng` (np.random.default_rng() or "
+                      "np.random.* inside?)")
+        fail(f"{what} gave different results for two generators in the same state: {cause}; "
+             "draw every number from the `rng` argument instead")
     other = draw(np.random.default_rng(seed + 1))
     if _same(first, other):
-        fail(f"{what} gave the same result for different seeds: it ignores `rng` (a fixed seed "
-             "inside the function?)")
+        fail(f"{what} gave the same result for generators in different states: it ignores `rng` "
+             "(a fixed seed inside the function, such as np.random.default_rng(1234)?)")
+    rng = np.random.default_rng(seed)
+    again = draw(rng)
+    if _same(again, draw(rng)):
+        fail(f"{what} gave the same result twice from one generator: it must advance `rng` (draw "
+             "from it directly, not from a copy of it), so that each call gets fresh numbers")
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -288,6 +410,12 @@ def pooled_draws(learner: LearnerModule, name: str, fan_in: int, fan_out: int,
     what = f"{name}({fan_in}, {fan_out}, rng)"
     out = [expect_array(w, what, shape=(fan_in, fan_out))
            for w in learner.repeat(draws, name, fan_in, fan_out, rng, **kwargs)]
+    different = len({w.tobytes() for w in out})
+    if 2 * different <= draws:  # fresh draws repeat only by chance (float32 (1, 1) layers may)
+        fail(f"{what}, called {draws} times with one generator, returned only {different} "
+             "different weight matrices: each call must draw "
+             "fresh numbers from `rng` (a fixed seed inside the function, such as "
+             "np.random.default_rng(1234), or a copy of rng?)")
     return np.concatenate([w.ravel() for w in out])
 
 

@@ -16,9 +16,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     project = project_of(args)
     cards = [project.card(n) for n in args.exercises] if args.exercises else project.cards
-    if args.trials < 1:
-        raise GraderError("--trials must be at least 1")
-    return run_verify(project, cards, args.trials, whole_deck=not args.exercises)
+    if args.trials < 1 or args.mistake_seeds < 1:
+        raise GraderError("--trials and --mistake-seeds must be at least 1")
+    return run_verify(project, cards, args.trials, whole_deck=not args.exercises,
+                      mistake_seeds=args.mistake_seeds, power=args.power)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
