@@ -5,7 +5,14 @@ import itertools
 import numpy as np
 import pytest
 
-from grader.checkapi.expect import expect_array, expect_close, expect_raises, fail, fmt
+from grader.checkapi.expect import (
+    expect_array,
+    expect_close,
+    expect_raises,
+    fail,
+    fmt,
+    is_number,
+)
 
 NAMES = ("linear", "sigmoid", "tanh", "relu")
 FORMULAS = {
@@ -189,7 +196,7 @@ def test_count_parameters(learner):
         what = f"count_parameters({sizes})"
         n = learner.count_parameters(list(sizes))
         expected = count_reference(sizes)
-        if isinstance(n, bool) or not isinstance(n, int | float):
+        if not is_number(n):
             fail(f"{what} returned {n!r}; expected the int {expected}")
         weights = sum(a * b for a, b in itertools.pairwise(sizes))
         biases = expected - weights
@@ -207,6 +214,10 @@ def test_count_parameters(learner):
                                "and n_out biases")
             fail(f"{what} returned {n!r}; expected {expected} ({weights} weights + {biases} "
                  f"biases): {why}.")
-        if not isinstance(n, int):
+        if isinstance(n, np.integer):
+            fail(f"{what} returned the numpy {type(n).__name__} {n!r}; expected the Python int "
+                 f"{expected}: numpy's integers have a fixed width and overflow silently, so "
+                 "convert the count with int()")
+        if type(n) is not int:
             fail(f"{what} returned the float {n!r}; expected the int {expected} (a count is "
                  "a whole number: avoid / and np.float, or wrap the result in int())")

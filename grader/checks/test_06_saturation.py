@@ -25,6 +25,7 @@ from grader.checkapi.expect import (
     expect_std,
     fail,
     fmt,
+    is_number,
     mean_tolerance,
     show_bars,
 )
@@ -78,7 +79,7 @@ def _to_pre_activation(name: str, acts: np.ndarray) -> np.ndarray:
 
 
 def _number(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         fail(f"{what} returned {type(value).__name__} {value!r}; expected a number (a float "
              "between 0 and 1, such as float(np.mean(mask)))")
     if not 0.0 <= value <= 1.0:
@@ -149,7 +150,7 @@ def _check_fraction(learner, acts: np.ndarray, name: str, threshold: float | Non
         value = learner.saturation_fraction(acts, name)
     else:
         value = learner.saturation_fraction(acts, name, threshold=thr)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         fail(f"{what} returned {type(value).__name__} {value!r}; expected a number such as "
              "float(np.mean(mask))")
     if name == "tanh":

@@ -24,6 +24,7 @@ from grader.checkapi.expect import (
     expect_std,
     fail,
     fmt,
+    is_number,
     show_bars,
 )
 
@@ -127,7 +128,7 @@ def _history(learner, X, Y, params, lr, steps, activation) -> np.ndarray:
         hint = ""
         if k == 0:
             own = learner.weight_spread(params["W1"])
-            if isinstance(own, int | float) and math.isclose(own, history[0], rel_tol=1e-6):
+            if is_number(own) and math.isclose(own, history[0], rel_tol=1e-6):
                 hint = (" (that is what your weight_spread gives: the spread is the largest "
                         "|W[i, j] - W[i, k]|, see the weight_spread check)")
             else:
@@ -284,7 +285,7 @@ def test_weight_spread(learner, rng):
         what = f"weight_spread({label})"
         value = learner.weight_spread(M)
         expected = _spread(M)
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not is_number(value):
             fail(f"{what} returned {type(value).__name__}; expected a number")
         if math.isclose(float(value), expected, rel_tol=1e-9, abs_tol=1e-12):
             continue

@@ -4,7 +4,14 @@ import math
 
 import pytest
 
-from grader.checkapi.expect import expect_close, expect_equal, expect_raises, fail, fmt
+from grader.checkapi.expect import (
+    expect_close,
+    expect_equal,
+    expect_raises,
+    fail,
+    fmt,
+    is_number,
+)
 
 SQRT2 = math.sqrt(2.0)
 
@@ -30,7 +37,7 @@ def _gain(learner, name, *args):
     shown = ", ".join([repr(name), *(repr(a) for a in args)])
     what = f"calculate_gain({shown})"
     value = learner.calculate_gain(name, *args)
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if is_number(value):
         value = float(value)
     return value, what
 
@@ -107,7 +114,7 @@ def _fans(learner, shape):
     if not isinstance(value, list | tuple) or len(value) != 2:
         fail(f"{what} returned {value!r}; expected a pair (fan_in, fan_out)")
     for v in value:
-        if isinstance(v, bool) or not isinstance(v, int | float) or v != int(v):
+        if not is_number(v) or v != int(v):
             fail(f"{what} returned {value!r}; expected two whole numbers (fan_in, fan_out)")
     return (int(value[0]), int(value[1])), what
 
@@ -184,8 +191,7 @@ def test_kaiming_std(learner):
         shown = ", ".join([repr(args[0]), *(f"{k}={v!r}" for k, v in kwargs.items())])
         what = f"kaiming_std({shown})"
         value = learner.kaiming_std(*args, **kwargs)
-        if isinstance(value, int | float) and not isinstance(value, bool) \
-                and not math.isclose(value, expected, rel_tol=1e-6):
+        if is_number(value) and not math.isclose(value, expected, rel_tol=1e-6):
             _kaiming_hint(what, float(value), expected, formula, args[0], kwargs)
         expect_close(value, expected, f"{what} (expected {formula})", rtol=1e-6)
     with expect_raises("ValueError", "kaiming_std((300, 700), mode='fan_avg')"):

@@ -2,9 +2,11 @@
 
 A message is a JSON document plus raw array bytes. Only these cross: numpy arrays of bool or
 numeric dtype (rebuilt with `np.frombuffer` from a validated dtype and shape, never unpickled,
-always a base `ndarray`), Python numbers, strings,
-None, lists, tuples and dicts of these, and `numpy.random.Generator` *arguments* (their bit
-generator's state). Anything else is refused with a description a learner can act on.
+always a base `ndarray`), numpy scalars of those dtypes (rebuilt the same way, so `np.bool_`,
+`np.int64` or `np.float32` arrive as themselves, and a check can tell them from Python's `bool`,
+`int` and `float`), Python numbers, strings, None, lists, tuples and dicts of these, and
+`numpy.random.Generator` *arguments* (their bit generator's state). Anything else is refused with
+a description a learner can act on.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ def _to_json(value: Any, blobs: list[bytes], depth: int) -> Any:
     if isinstance(value, float) and type(value) is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, np.generic) and value.dtype.kind in NUMERIC_KINDS:
-        return _to_json(value.item(), blobs, depth + 1)
+        blobs.append(value.tobytes())
+        return {"$np": [len(blobs) - 1, value.dtype.str]}
     if isinstance(value, complex):
         return {"$complex": [value.real, value.imag]}
     if type(value) is np.ndarray:
@@ -159,6 +162,8 @@ def _from_json(doc: Any, blobs: list[bytes], depth: int) -> Any:
     (tag, body), = doc.items()
     if tag == "$nd":
         return _array(body, blobs)
+    if tag == "$np":
+        return _array([body[0], body[1], []], blobs)[()]
     if tag == "$float":
         if body not in ("nan", "inf", "-inf"):
             raise ValueError("malformed float")
