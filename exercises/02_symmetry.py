@@ -31,7 +31,8 @@
 # - `units_identical(params, tol=1e-9)`: `True` when every hidden unit `j` has the same incoming
 #   weights, bias and outgoing weight as unit `0`, each entry within `tol`
 #   (`|W1[:, j] - W1[:, 0]| <= tol`, `|b1[0, j] - b1[0, 0]| <= tol`,
-#   `|W2[j, :] - W2[0, :]| <= tol`), else `False`. Return a Python `bool`.
+#   `|W2[j, :] - W2[0, :]| <= tol`: an absolute tolerance, with no relative part such as
+#   `np.allclose`'s `rtol`), else `False`. Return a Python `bool`.
 #
 # Your file starts with a numerically stable `_sigmoid(z)`, the one from exercise 01: use it.
 #

@@ -17,7 +17,8 @@
 #   activations of one freshly drawn layer at that scale (a float).
 # - `saturation_curve(X, scales, name, n_out, rng, threshold=0.99)`: a float array of shape
 #   `(len(scales),)` whose entry `k` is the saturated fraction of a **fresh** layer drawn at
-#   `scales[k]`, the layers being drawn in the order of `scales`.
+#   `scales[k]`, the layers being drawn in the order of `scales`: from a generator in the same
+#   state it gives exactly `[layer_saturation(X, s, name, n_out, rng, threshold) for s in scales]`.
 #
 # Check your work with `grader check 06`; ask for a hint with `grader hint 06`.
 # Generated from cards/06-saturation.md by `grader build`. Edit the code below.

@@ -198,6 +198,17 @@ def _centred(x: np.ndarray) -> bool:
     return abs(float(x.mean())) <= mean_tolerance(float(x.std()), x.size)
 
 
+def _off_centre(x: np.ndarray, std: float) -> str:
+    """Why a sample meant to be centred on 0 is not: the std passed where the mean goes, or
+    something else."""
+    mean = float(x.mean())
+    if abs(mean - std) <= mean_tolerance(float(x.std()), x.size):
+        return (f" Their mean is {fmt(mean)}, the std asked for: rng.normal(loc, scale, size) "
+                "takes the mean (loc) first; pass the std as scale, the second argument.")
+    return (f" The values are not centred on 0 (their mean is {fmt(mean)}), so the scale is not "
+            "the only thing wrong.")
+
+
 def _diagnosis(measured: float, mistakes: Iterable[Mistake], rel_tol: float) -> str:
     found = diagnose(measured, mistakes, max(rel_tol, 0.02))
     return f" {found.describe()}." if found else ""
@@ -225,9 +236,7 @@ def expect_std(samples: Any, std: float, what: str, kurtosis: float = 3.0,
     sd = std * math.sqrt((kurtosis - 1) / (4 * x.size))
     if _record("std", what, x.size, std, measured, rel * std, sd, mistakes).ratio > 1:
         named = f" = {formula}" if formula else ""
-        why = _diagnosis(measured, mistakes, rel) if _centred(x) else (
-            f" The values are not centred on 0 (their mean is {fmt(float(x.mean()))}), so the "
-            "scale is not the only thing wrong: see the mean.")
+        why = _diagnosis(measured, mistakes, rel) if _centred(x) else _off_centre(x, std)
         fail(f"{what}: the std of {x.size} values is {fmt(measured)}; expected {fmt(std)}{named} "
              f"(± {rel:.1%} allowed for that many draws)." + why)
 

@@ -89,8 +89,9 @@ def ref_train(X, Y, p, lr, steps, variant=None):
     p = {k: np.array(v, dtype=float) for k, v in p.items()}
     n = {"one_more": steps + 1, "one_less": max(steps - 1, 0),
          "single": min(steps, 1)}.get(variant, steps)
+    stale = ref_gradients(X, Y, p)
     for _ in range(n):
-        g = ref_gradients(X, Y, p)
+        g = stale if variant == "stale" else ref_gradients(X, Y, p)
         for k in KEYS:
             if variant == "weights_only" and k in ("b1", "b2"):
                 continue
@@ -107,6 +108,8 @@ TRAIN_MISTAKES = {
     "single": "it matches a single step, not {steps}: repeat the update `steps` times, "
               "recomputing the gradients each time",
     "weights_only": "the biases b1 and b2 were never updated: all four parameters take a step",
+    "stale": "the gradients were computed once, before the loop: recompute them at every step "
+             "from the current parameters",
 }
 
 
@@ -439,6 +442,14 @@ def test_units_identical(learner, rng):
         p[key][index] += by
         return p
 
+    def large(key, index, by):
+        """Twins whose weights are about 3 in size, then one entry nudged: a relative tolerance
+        (np.allclose's rtol=1e-5 allows 3e-5 here) would call them equal."""
+        p = twins(rng, n_in, n_h)
+        p = {k: v + 3.0 if k != "b2" else v for k, v in p.items()}
+        p[key][index] += by
+        return p
+
     noisy = twins(rng, n_in, n_h)
     noisy = {k: v + rng.uniform(-1e-12, 1e-12, size=v.shape) for k, v in noisy.items()}
     cases = [
@@ -459,6 +470,14 @@ def test_units_identical(learner, rng):
                    "rows of W2 get different gradients and part ways"),
         (nudged("W1", (0, 1), 1e-6), {}, False, "units 1e-6 apart",
          "that is more than the default tol=1e-9"),
+        (large("W1", (2, last), 1e-6), {}, False,
+         f"units of weights about 3 whose W1[2, {last}] is 1e-6 away from W1[2, 0]",
+         "the rule is |difference| <= tol, with no relative part: np.allclose and np.isclose "
+         "add rtol * |value| (3e-5 here), pass rtol=0 or compare np.abs(a - b) <= tol"),
+        (large("W2", (last, 0), -1e-6), {"tol": 1e-7}, False,
+         f"units of weights about 3 whose W2[{last}] is 1e-6 away from W2[0], with tol=1e-7",
+         "the rule is |difference| <= tol, with no relative part: np.allclose and np.isclose "
+         "add rtol * |value| (3e-5 here), pass rtol=0 or compare np.abs(a - b) <= tol"),
         (nudged("W1", (0, 1), 1e-6), {"tol": 1e-3}, True, "units 1e-6 apart with tol=1e-3",
          "use the tol argument: differences up to tol count as equal"),
         (nudged("b2", (0, 0), 0.1), {}, True, "exact copies with a different output bias b2",

@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from numpy.polynomial.hermite_e import hermegauss
 
-from grader.checkapi.diagnose import Mistake, diagnose
+from grader.checkapi.diagnose import Mistake
 from grader.checkapi.expect import (
     expect_array,
     expect_distribution,
+    expect_fraction,
     expect_mean,
     expect_raises,
     expect_reproducible,
@@ -26,7 +27,6 @@ from grader.checkapi.expect import (
     fail,
     fmt,
     is_number,
-    mean_tolerance,
     show_bars,
 )
 
@@ -86,18 +86,6 @@ def _number(value, what: str) -> float:
         fail(f"{what} returned {fmt(value)}; a fraction lies between 0 and 1 (did you count the "
              "saturated entries instead of dividing by their number?)")
     return float(value)
-
-
-def _expect_fraction(measured: float, p: float, sd: float, n: int, what: str, formula: str,
-                     mistakes: list[Mistake]) -> None:
-    """A saturated fraction of n independent units (sd per unit) matches p."""
-    tol = mean_tolerance(sd, n)
-    if abs(measured - p) <= tol:
-        return
-    found = diagnose(measured, mistakes, max(tol / max(measured, 1e-300), 0.02))
-    why = f" It matches {found.label} = {fmt(found.value)}: {found.explanation}." if found else ""
-    fail(f"{what} returned a saturated fraction of {fmt(measured)}; expected {fmt(p)} = "
-         f"{formula} (± {fmt(tol)} allowed for {n} units).{why}")
 
 
 def _layer_mistakes(scale: float, name: str, threshold: float, length: float) -> list[Mistake]:
@@ -248,6 +236,9 @@ def test_activations_distribution(learner, rng):
                                "the weights have std scale**2; `scale` is the standard "
                                "deviation"),
                        Mistake("||x||", R, "the weights are not multiplied by `scale`"),
+                       Mistake("scale·||x||/sqrt(n_in)", sigma / math.sqrt(n_in),
+                               "the weights were divided by sqrt(n_in): `scale` is their "
+                               "standard deviation itself, with no fan-in rule on top"),
                        Mistake("scale·||x||/2", sigma / 2,
                                "the sigmoid got z/2 (or tanh got the sigmoid's formula)"),
                        Mistake("2·scale·||x||", sigma * 2,
@@ -318,7 +309,7 @@ def test_layer_saturation_matches_theory(learner, rng):
             value = learner.layer_saturation(X, scale, name, n_out, rng, threshold=thr)
         value = _number(value, what)
         p = _p_saturated(scale * R, name, thr)
-        _expect_fraction(value, p, math.sqrt(p * (1 - p)), n * n_out, what,
+        expect_fraction(value, p, math.sqrt(p * (1 - p)), n * n_out, what,
                          _formula(name, thr, scale * R), _layer_mistakes(scale, name, thr, R))
 
 
@@ -342,7 +333,7 @@ def test_layer_saturation_rows_of_any_length(learner, rng):
         Mistake("half the expected fraction", p / 2,
                 "only one asymptote is counted; count both asymptotes"),
     ]
-    _expect_fraction(value, p, sd, n_out, what,
+    expect_fraction(value, p, sd, n_out, what,
                      "the mean over rows of 2(1 - Phi(atanh(0.99) / (scale·||x_i||)))", mistakes)
 
 
@@ -363,9 +354,10 @@ def test_saturation_curve(learner, rng):
                   [f"std {s:g}" for s in scales], curve)
         for k, scale in enumerate(scales):
             p = _p_saturated(scale * R, name)
-            _expect_fraction(float(curve[k]), p, math.sqrt(p * (1 - p)), n * n_out,
+            expect_fraction(float(curve[k]), p, math.sqrt(p * (1 - p)), n * n_out,
                              f"{what}[{k}] (scale {scale:g})", _formula(name, 0.99, scale * R),
                              _layer_mistakes(scale, name, 0.99, R))
+    _expect_order_of_scales(learner, n, n_in, n_out, rng)
     X = _orthogonal_inputs(rng, n, n_in)
     repeated = [0.5] * 8
     what = f"saturation_curve(X, {repeated}, 'tanh', {n_out}, rng)"
@@ -377,26 +369,52 @@ def test_saturation_curve(learner, rng):
              "fractions. Do not draw one weight matrix and rescale it for every scale.")
 
 
+def _expect_order_of_scales(learner, n: int, n_in: int, n_out: int,
+                            rng: np.random.Generator) -> None:
+    """The curve's layers are drawn in the order of `scales`: from a generator in one state, it is
+    [layer_saturation(X, s, ...) for s in scales], each call advancing the generator in turn."""
+    X = _orthogonal_inputs(rng, n, n_in)
+    scales = [0.15, 0.3, 0.6, 1.2]
+    seed = int(rng.integers(2**32))
+    what = f"saturation_curve(X, {scales}, 'tanh', {n_out}, rng)"
+    curve = expect_array(learner.saturation_curve(X, scales, "tanh", n_out,
+                                                  np.random.default_rng(seed)),
+                         what, shape=(len(scales),), kind="n")
+
+    def one_by_one(order):
+        g = np.random.default_rng(seed)
+        return [_number(learner.layer_saturation(X, scales[k], "tanh", n_out, g),
+                        f"layer_saturation(X, {scales[k]:g}, 'tanh', {n_out}, rng)")
+                for k in order]
+
+    expected = one_by_one(range(len(scales)))
+    if np.allclose(curve, expected, rtol=0, atol=1e-9):
+        return
+    backwards = one_by_one(reversed(range(len(scales))))[::-1]
+    if np.allclose(curve, backwards, rtol=0, atol=1e-9):
+        fail(f"{what} drew its layers in the reverse order of `scales`: from a generator in the "
+             f"same state, layer_saturation one scale after the other gives {np.round(expected, 4)}"
+             f", your curve {np.round(curve, 4)}. Draw the layer for scales[0] first, then "
+             "scales[1], and so on.")
+    fail(f"{what} gave {np.round(curve, 4)}, but from a generator in the same state, "
+         f"layer_saturation one scale after the other, in the order of `scales`, gives "
+         f"{np.round(expected, 4)}: each entry must be one fresh layer, drawn in turn from rng "
+         "(no extra draws, no shared weights)")
+
+
 # ---- randomness discipline and names ------------------------------------------------------------
 
 @pytest.mark.points(1)
 def test_rng_discipline(learner, rng):
-    """Every function draws only from rng: same seed, same result"""
+    """Every function draws only from rng: same generator state, same result; another, another"""
     X = _orthogonal_inputs(rng, 10, 20)
     expect_reproducible(learner, lambda r: learner.layer_activations(X, 0.5, "tanh", 30, r),
                         "layer_activations(X, 0.5, 'tanh', 30, rng)")
     expect_reproducible(learner, lambda r: learner.saturation_curve(
         X, [0.1, 0.3, 0.5, 1.0, 2.0, 3.0], "sigmoid", 30, r),
         "saturation_curve(X, [0.1, ..., 3.0], 'sigmoid', 30, rng)")
-    what = "layer_saturation(X, 0.5, 'tanh', 30, rng)"
-    first = learner.layer_saturation(X, 0.5, "tanh", 30, np.random.default_rng(7))
-    if learner.last_call.global_rng_touched:
-        fail(f"{what} uses numpy's global random state (np.random.*); draw every number from "
-             "the `rng` argument instead")
-    second = learner.layer_saturation(X, 0.5, "tanh", 30, np.random.default_rng(7))
-    if first != second:
-        fail(f"{what} gave {first!r} and {second!r} for two generators with the same seed: it "
-             "must draw only from `rng`")
+    expect_reproducible(learner, lambda r: learner.layer_saturation(X, 0.5, "tanh", 30, r),
+                        "layer_saturation(X, 0.5, 'tanh', 30, rng)")
 
 
 @pytest.mark.points(1)
