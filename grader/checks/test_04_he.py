@@ -109,7 +109,7 @@ def test_uniform_bounds(learner, rng):
 
 @pytest.mark.points(1)
 def test_reproducible(learner, seed):
-    """weights come from rng alone: same seed, same weights; global np.random untouched"""
+    """weights come from rng alone: same generator state, same weights; another, others"""
     for name in ("he_normal", "he_uniform"):
         expect_reproducible(learner, lambda rng, name=name: getattr(learner, name)(20, 30, rng),
                             f"{name}(20, 30, rng)", seed=seed)

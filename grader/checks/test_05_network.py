@@ -250,7 +250,7 @@ def standardise(W):
 
 @pytest.mark.points(1)
 def test_reproducible(learner, seed):
-    """weights come from rng alone: same seed, same network; global np.random untouched"""
+    """weights come from rng alone: same generator state, same network; another, another"""
     sizes, activations = [6, 9, 4], ["relu", "tanh"]
     expect_reproducible(learner,
                         lambda rng: learner.initialize_parameters(list(sizes), list(activations),
