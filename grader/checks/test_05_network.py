@@ -79,7 +79,7 @@ def expect_weights_and_biases(params, sizes, what):
         fan_in, fan_out = sizes[k - 1], sizes[k]
         W = expect_array(params[f"W{k}"], f"{what}['W{k}']", shape=(fan_in, fan_out))
         b = params[f"b{k}"]
-        if isinstance(b, np.ndarray) and b.shape == (fan_out,) and fan_out != 1:
+        if isinstance(b, np.ndarray) and b.shape in ((fan_out,), (fan_out, 1)) and fan_out != 1:
             fail(f"{what}['b{k}'] has shape {b.shape}; expected (1, {fan_out}): a 2-D row, "
                  f"as np.zeros((1, {fan_out})) gives, so that it broadcasts over the batch rows "
                  "of A @ W")
