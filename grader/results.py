@@ -89,7 +89,9 @@ class Measurement:
     @property
     def ratio(self) -> float:
         """How many tolerances the statistic is away from the expected value."""
-        return self.deviation / self.tolerance if self.tolerance > 0 else math.inf
+        if self.tolerance > 0:
+            return self.deviation / self.tolerance
+        return 0.0 if self.deviation == 0 else math.inf
 
     @property
     def key(self) -> tuple[str, str]:
