@@ -3,12 +3,19 @@ mistake the checks let through or do not name, a mistake edit that no longer app
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from grader.checkapi.expect import miss_probability
+from grader.instructor.verify import power_rows
+from grader.results import CheckResult, ExerciseResult, Measurement
 
 CARD = '''---
 title: Double
@@ -65,7 +72,8 @@ CAUGHT = """
 def test_a_sound_deck_passes(tmp_path):
     result = verify(deck(tmp_path, CAUGHT))
     assert result.returncode == 0, result.stdout
-    assert "3/3 solution trials passed, 1/1 stubs fail, 1/1 mistakes rejected" in result.stdout
+    assert ("3/3 solution and variant trials passed, 1/1 stubs fail, 1/1 mistakes rejected and "
+            "named at 3 seeds each") in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -76,13 +84,14 @@ def test_a_sound_deck_passes(tmp_path):
   expect: expected
   replace:
     - {old: "return 2 * x", new: "return x + x"}
-""", CARD, CHECKS, "mistake 'adds' passes every check", id="mistake-not-rejected"),
+""", CARD, CHECKS, "mistake 'adds' passes every check at 3 of 3 seeds",
+                     id="mistake-not-rejected"),
         pytest.param("""
 - name: triples
   expect: LeCun
   replace:
     - {old: "return 2 * x", new: "return 3 * x"}
-""", CARD, CHECKS, "no message says 'LeCun'", id="mistake-not-named"),
+""", CARD, CHECKS, "at 3 of 3 seeds no message says 'LeCun'", id="mistake-not-named"),
         pytest.param(CAUGHT, CARD, CHECKS.replace("2 * x, ", "2 * x + 1, "),
                      "the reference solution failed", id="solution-fails"),
         pytest.param(CAUGHT, CARD.replace("    # BEGIN SOLUTION\n>     return 2 * x\n>     "
@@ -107,3 +116,137 @@ def test_a_mistake_edit_that_no_longer_applies_is_an_error(tmp_path):
     result = verify(root)
     assert result.returncode == 2
     assert "occurs 0 times" in result.stderr and "01_double.yaml" in result.stderr
+
+
+# ---- right variants, mistakes at several seeds, margins and power -------------------------------
+
+def variants(root: Path, text: str) -> Path:
+    (root / "checks" / "variants").mkdir(exist_ok=True)
+    (root / "checks" / "variants" / "01_double.yaml").write_text(text)
+    return root
+
+
+def test_a_right_variant_must_pass_every_trial(tmp_path):
+    root = variants(deck(tmp_path, CAUGHT), """
+- name: adds
+  replace:
+    - {old: "return 2 * x", new: "return x + x"}
+- name: rounds
+  replace:
+    - {old: "return 2 * x", new: "return round(2 * x, 2)"}
+""")
+    result = verify(root)
+    assert result.returncode == 1
+    assert "6/9 solution and variant trials passed" in result.stdout
+    assert "right variant 'rounds' failed 'double(x) is 2 * x'" in result.stdout
+    assert "right variant 'adds'" not in result.stdout
+
+
+def test_a_variant_edit_that_no_longer_applies_is_an_error(tmp_path):
+    root = variants(deck(tmp_path, CAUGHT), """
+- name: halves twice
+  replace:
+    - {old: "return 4 * x", new: "return x + x + x + x"}
+""")
+    result = verify(root)
+    assert result.returncode == 2
+    assert "variant 'halves twice'" in result.stderr and "01_double.yaml" in result.stderr
+
+
+# x = rng.normal() in the check: its sign at each seed decides whether this mistake shows.
+def test_a_mistake_must_be_rejected_at_every_seed(tmp_path):
+    root = deck(tmp_path, """
+- name: triples the negatives
+  expect: expected
+  replace:
+    - {old: "return 2 * x", new: "return 2 * x if x > 0 else 3 * x"}
+""")
+    result = verify(root)
+    assert result.returncode == 1
+    seeds = [int(s) for s in re.findall(r"passes every check at (\d+) of 3 seeds",
+                                        result.stdout)]
+    assert seeds and 0 < seeds[0] < 3, result.stdout  # caught at some seeds, not all
+
+
+STATISTICAL = '''
+import numpy as np
+
+from grader.checkapi.diagnose import Mistake
+from grader.checkapi.expect import expect_std
+
+
+def test_scale(learner, rng):
+    """draws(n, rng) has std 1"""
+    x = np.asarray(learner.draws(4000, rng))
+    expect_std(x, 1.0, "draws(4000, rng)",
+               mistakes=[Mistake("std 1.02", 1.02, "slightly too wide"), Mistake("std 2", 2.0,
+                                                                                "twice as wide")])
+'''
+
+NORMAL_CARD = CARD.replace("double(x)", "draws(n, rng)").replace(
+    "def double(x):", "def draws(n, rng):").replace("return 2 * x", "return rng.normal(size=n)")
+
+
+def test_margins_and_power_come_from_the_measurements(tmp_path):
+    root = deck(tmp_path, """
+- name: twice as wide
+  expect: twice as wide
+  replace:
+    - {old: "return rng.normal(size=n)", new: "return 2 * rng.normal(size=n)"}
+""", card=NORMAL_CARD, checks=STATISTICAL)
+    env = {**os.environ, "GRADER_ROOT": str(root), "NO_COLOR": "1", "COLUMNS": "250"}
+    result = subprocess.run([sys.executable, "-m", "grader", "verify", "--trials", "2",
+                             "--power"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout
+    # the mistake is rejected far outside the tolerance (std 2 against 1 ± 0.09)
+    row = next(line for line in result.stdout.splitlines() if "twice as wide" in line
+               and "2/2" in line)
+    margin = float(re.search(r"(\d+\.\d)x", row).group(1))
+    assert margin > 5
+    # ... but the catalogue's std 1.02 is well inside the tolerance: power fails the deck
+    assert "misses 'std 1.02' with probability" in result.stdout
+    assert "1 expectations with a miss probability above 1e-06" in result.stdout
+
+
+def measurement(kind="std", expected=1.0, statistic=1.0, n=10000, alternatives=()):
+    from grader.checkapi.expect import std_tolerance
+
+    rel = std_tolerance(n)
+    return Measurement("x", kind, n, expected, statistic, rel * expected,
+                       expected * math.sqrt(2 / (4 * n)), list(alternatives))
+
+
+def test_the_miss_probability_follows_the_statistic_s_distribution():
+    m = measurement()
+    at_edge = miss_probability(m, 1.0 + m.tolerance)
+    assert 0.45 < at_edge < 0.55  # a mistake right at the tolerance slips half the time
+    far = 1.0 + m.tolerance + 5.5 * m.sd * (1.0 + m.tolerance)
+    assert 1e-9 < miss_probability(m, far) < 1e-7
+    assert miss_probability(m, 1.0) > 0.999999
+    # a mistake below the expected value: the same, on the other side
+    assert miss_probability(m, 1.0 - m.tolerance) == pytest.approx(0.5, abs=0.05)
+
+
+def test_a_sample_of_the_distribution_agrees_with_the_miss_probability():
+    rng = np.random.default_rng(5)
+    n, value = 2000, 1.07
+    m = measurement(n=n)
+    stds = np.array([rng.normal(0, value, n).std(ddof=1) for _ in range(2000)])
+    observed = float(np.mean(np.abs(stds - 1.0) <= m.tolerance))
+    assert observed == pytest.approx(miss_probability(m, value), abs=0.04)
+
+
+def test_power_picks_the_mistake_most_likely_to_slip_through():
+    reference = ExerciseResult("01", "x", "x", "f", checks=[CheckResult(
+        "test_a", "a", "passed", measurements=[measurement(alternatives=[("far", 2.0),
+                                                                          ("near", 1.08)])])])
+    slipped = ExerciseResult("01", "x", "x", "f", checks=[CheckResult(
+        "test_a", "a", "failed", measurements=[measurement(statistic=1.5)])])
+    [row] = power_rows(reference, {"wide": [slipped, slipped]})
+    assert row.nearest == "near" and not row.flagged
+    [row] = power_rows(reference, {})
+    assert row.nearest == "near"
+    weak = ExerciseResult("01", "x", "x", "f", checks=[CheckResult(
+        "test_a", "a", "passed", measurements=[measurement(alternatives=[("close", 1.01)])])])
+    [row] = power_rows(weak, {})
+    assert row.flagged and row.miss > 0.1
