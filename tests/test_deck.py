@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -23,8 +24,11 @@ def test_generated_files_match_the_cards():
 
 
 def test_verify_the_whole_deck():
-    """Every solution passes 20 seeds, every stub fails, every known mistake is rejected."""
-    result = run("verify", "--trials", "20")
+    """Every solution and right variant passes, every stub fails, every known mistake is rejected
+    and named. One seed each by default, to keep the suite fast; CI sets GRADER_VERIFY_TRIALS=5
+    (solutions and variants at 5 seeds, mistakes at 5), the scheduled job 2000."""
+    trials = os.environ.get("GRADER_VERIFY_TRIALS", "1")
+    result = run("verify", "--trials", trials, "--mistake-seeds", "5")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr
     assert "OK:" in result.stdout
 
