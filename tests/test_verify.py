@@ -250,3 +250,40 @@ def test_power_picks_the_mistake_most_likely_to_slip_through():
         "test_a", "a", "passed", measurements=[measurement(alternatives=[("close", 1.01)])])])
     [row] = power_rows(weak, {})
     assert row.flagged and row.miss > 0.1
+
+
+def test_a_scale_is_named_only_for_a_centred_sample_whose_span_fits():
+    from grader.checkapi.diagnose import diagnose, scale_mistakes
+    from grader.checkapi.expect import CheckFailure, expect_uniform
+
+    rng = np.random.default_rng(3)
+    fan_in, fan_out = 240, 70
+    catalogue = scale_mistakes(fan_in, fan_out, correct="xavier_uniform")
+    bound = math.sqrt(6 / (fan_in + fan_out))
+    lecun = next(m for m in catalogue if m.label == "sqrt(3/fan_in)")
+    assert diagnose(lecun.value, catalogue, 0.02) == lecun
+    assert diagnose(lecun.value, catalogue, 0.02, centred=False) is None
+    # rng.uniform(0, a): named as the one-sided draw it is, not by its std
+    with pytest.raises(CheckFailure, match=r"U\(0, a\) where U\(-a, a\) belongs") as failure:
+        expect_uniform(rng.uniform(0, bound, (fan_in, fan_out)), bound, "w", catalogue)
+    assert "It matches" not in str(failure.value)
+    # one small matrix repeated (a fixed seed inside): its span does not fit its std
+    fixed = np.tile(np.random.default_rng(1234).uniform(-bound, bound, 6), 600)
+    with pytest.raises(CheckFailure) as failure:
+        expect_uniform(fixed, bound, "w", catalogue)
+    assert "It matches" not in str(failure.value)
+
+
+def test_float32_draws_may_round_past_the_bound_but_nothing_else_may():
+    from grader.checkapi.expect import CheckFailure, expect_uniform
+
+    bound = math.sqrt(6 / 370)  # (120, 250): float32(bound) rounds up, past the bound
+    x = np.random.default_rng(117).uniform(-bound, bound, 16800)
+    x[0], x[1] = bound * (1 - 1e-12), -bound * (1 - 1e-12)
+    as32 = x.astype(np.float32)
+    assert float(as32.max()) > bound  # rounding to float32 went past the bound
+    expect_uniform(as32, bound, "float32 draws")
+    over = x.copy()
+    over[0] = bound * (1 + 1e-7)  # in float64 that is no rounding
+    with pytest.raises(CheckFailure, match="more than rounding allows"):
+        expect_uniform(over, bound, "float64 draws")

@@ -22,8 +22,16 @@ class Mistake:
         return f"It matches {self.label} = {self.value:.4g}: {self.explanation}"
 
 
-def diagnose(measured: float, mistakes: Iterable[Mistake], rel_tol: float) -> Mistake | None:
-    """The mistake whose value is closest to `measured` (in ratio), if within `rel_tol`."""
+def diagnose(measured: float, mistakes: Iterable[Mistake], rel_tol: float,
+             centred: bool = True, span_fits: bool = True) -> Mistake | None:
+    """The mistake whose value is closest to `measured` (in ratio), if within `rel_tol`.
+
+    The scale catalogue describes distributions centred on 0 whose std and reach agree (a
+    uniform's bound is sqrt(3) times its std): a sample that is not centred (`rng.uniform(0, a)`)
+    or whose span does not fit its std (one matrix repeated by a fixed seed inside the function)
+    matches none of them by its std alone, whatever number that std happens to be."""
+    if not (centred and span_fits):
+        return None
     best: tuple[float, Mistake] | None = None
     for mistake in mistakes:
         if mistake.value <= 0 or measured <= 0:

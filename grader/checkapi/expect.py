@@ -218,8 +218,9 @@ def _off_centre(x: np.ndarray, std: float) -> str:
             "the only thing wrong.")
 
 
-def _diagnosis(measured: float, mistakes: Iterable[Mistake], rel_tol: float) -> str:
-    found = diagnose(measured, mistakes, max(rel_tol, 0.02))
+def _diagnosis(measured: float, mistakes: Iterable[Mistake], rel_tol: float,
+               centred: bool = True, span_fits: bool = True) -> str:
+    found = diagnose(measured, mistakes, max(rel_tol, 0.02), centred, span_fits)
     return f" {found.describe()}." if found else ""
 
 
@@ -245,7 +246,8 @@ def expect_std(samples: Any, std: float, what: str, kurtosis: float = 3.0,
     sd = std * math.sqrt((kurtosis - 1) / (4 * x.size))
     if _record("std", what, x.size, std, measured, rel * std, sd, mistakes).ratio > 1:
         named = f" = {formula}" if formula else ""
-        why = _diagnosis(measured, mistakes, rel) if _centred(x) else _off_centre(x, std)
+        centred = _centred(x)
+        why = _diagnosis(measured, mistakes, rel, centred) if centred else _off_centre(x, std)
         fail(f"{what}: the std of {x.size} values is {fmt(measured)}; expected {fmt(std)}{named} "
              f"(± {rel:.1%} allowed for that many draws)." + why)
 
@@ -354,14 +356,14 @@ def expect_uniform(samples: Any, bound: float, what: str, mistakes: Iterable[Mis
              f"{fmt(hi)}]): that is U(0, a) where U(-a, a) belongs; draw rng.uniform(-a, a) with "
              f"a = {fmt(bound)}{named}." + _diagnosis(top, mistakes, 0.02))
     # The bound a uniform with these values has, by its std and by its reach: they agree for a
-    # uniform sample, and a diagnosis is only claimed when they do.
+    # uniform sample, and `diagnose` claims a mistake only when they do.
     estimate = float(x.std(ddof=1) * math.sqrt(3))
     rel = std_tolerance(x.size, 1.8)
     eps = math.log(4 / ALPHA) / x.size
     reach = max(hi, -lo)
-    uniform_like = _centred(x) and reach * (1 - 2 * eps) <= estimate * (1 + 2 * rel) \
+    span_fits = reach * (1 - 2 * eps) <= estimate * (1 + 2 * rel) \
         and estimate * (1 - 2 * rel) <= reach + slack
-    why = _diagnosis(estimate, mistakes, rel) if uniform_like else ""
+    why = _diagnosis(estimate, mistakes, rel, _centred(x), span_fits)
     if hi > bound + slack or lo < -bound - slack:
         over = max(hi - bound, -bound - lo)
         if over <= 1e-4 * bound:
