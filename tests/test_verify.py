@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checkapi.expect import miss_probability
+from grader.checkapi.measure import miss_probability
 from grader.instructor.verify import power_rows
 from grader.results import CheckResult, ExerciseResult, Measurement
 

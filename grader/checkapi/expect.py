@@ -17,7 +17,8 @@ import numpy as np
 
 from grader.checkapi.diagnose import Mistake, diagnose
 from grader.checkapi.learner import LearnerError, LearnerModule
-from grader.results import Figure, Measurement
+from grader.checkapi.measure import record
+from grader.results import Figure
 from grader.sandbox.wire import describe
 
 ALPHA = 1e-8
@@ -25,7 +26,6 @@ Z = NormalDist().inv_cdf(1 - ALPHA / 2)
 MIN_SAMPLES = 1000
 TRIES = 3  # draws before a repeated result counts as a failure of expect_reproducible
 _figures: list[Figure] = []
-_measurements: list[Measurement] = []
 
 
 class CheckFailure(AssertionError):
@@ -136,55 +136,6 @@ def expect_raises(type_name: str, what: str) -> Iterator[None]:
 
 # ---- statistics ---------------------------------------------------------------------------------
 
-def take_measurements() -> list[Measurement]:
-    measurements = list(_measurements)
-    _measurements.clear()
-    return measurements
-
-
-def _record(kind: str, what: str, n: int, expected: float, statistic: float, tolerance: float,
-            sd: float, mistakes: Iterable[Mistake] = ()) -> Measurement:
-    """Note a statistical expectation for `grader verify` (margins, power) and return it."""
-    measurement = Measurement(what, kind, int(n), float(expected), float(statistic),
-                              float(tolerance), float(sd),
-                              [(m.label, float(m.value)) for m in mistakes])
-    _measurements.append(measurement)
-    return measurement
-
-
-def _phi(x: float) -> float:
-    """The standard normal CDF, accurate in both tails (erfc, not 1 - erf)."""
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
-
-
-def statistic_sd(measurement: Measurement, value: float) -> float:
-    """The statistic's standard deviation when its true value is `value`: a std's scales with
-    it; a mean's, a fraction's and a CDF distance's (at most 1/(2 sqrt(n))) are taken as they
-    are under the right answer."""
-    m = measurement
-    return m.sd * abs(value) / abs(m.expected) if m.kind == "std" and m.expected else m.sd
-
-
-def miss_probability(measurement: Measurement, value: float) -> float:
-    """The probability that the expectation passes when the statistic's true value is `value`
-    (a mistake's), from the same approximately normal distribution the tolerance was derived
-    from, centred on `value`. For a CDF distance `value` is the mistake's distance D from the
-    expected CDF: the empirical CDF at the point where they differ most is a binomial proportion
-    (std at most 1/(2 sqrt(n))), and the check passes only if it strays D - tolerance towards the
-    expected CDF."""
-    m = measurement
-    sd = statistic_sd(m, value)
-    if m.kind == "cdf":
-        return _phi((m.tolerance - value) / sd)
-    if sd <= 0:
-        return 1.0 if abs(value - m.expected) <= m.tolerance else 0.0
-    high = (m.expected + m.tolerance - value) / sd
-    low = (m.expected - m.tolerance - value) / sd
-    if low > 0:  # both in the upper tail: subtract upper tails for accuracy
-        return max(0.0, _phi(-low) - _phi(-high))
-    return max(0.0, _phi(high) - _phi(low))
-
-
 def _samples(samples: Any, what: str) -> np.ndarray:
     x = np.asarray(samples, dtype=float).ravel()
     if x.size < MIN_SAMPLES:
@@ -230,7 +181,7 @@ def expect_mean(samples: Any, mean: float, std: float, what: str,
     mistakes = list(mistakes)
     tol = mean_tolerance(std, x.size)
     measured = float(x.mean())
-    if _record("mean", what, x.size, mean, measured, tol, std / math.sqrt(x.size),
+    if record("mean", what, x.size, mean, measured, tol, std / math.sqrt(x.size),
                mistakes).ratio > 1:
         fail(f"{what}: the mean of {x.size} values is {fmt(measured)}; expected {fmt(mean)} "
              f"(± {fmt(tol)} allowed for that many draws)."
@@ -244,7 +195,7 @@ def expect_std(samples: Any, std: float, what: str, kurtosis: float = 3.0,
     rel = std_tolerance(x.size, kurtosis)
     measured = float(x.std(ddof=1))
     sd = std * math.sqrt((kurtosis - 1) / (4 * x.size))
-    if _record("std", what, x.size, std, measured, rel * std, sd, mistakes).ratio > 1:
+    if record("std", what, x.size, std, measured, rel * std, sd, mistakes).ratio > 1:
         named = f" = {formula}" if formula else ""
         centred = _centred(x)
         why = _diagnosis(measured, mistakes, rel, centred) if centred else _off_centre(x, std)
@@ -258,7 +209,7 @@ def expect_fraction(measured: float, p: float, sd: float, n: int, what: str, for
     tolerance; on failure, the mistake it matches is named."""
     mistakes = list(mistakes)
     tol = mean_tolerance(sd, n)
-    if _record("fraction", what, n, p, measured, tol, sd / math.sqrt(n), mistakes).ratio <= 1:
+    if record("fraction", what, n, p, measured, tol, sd / math.sqrt(n), mistakes).ratio <= 1:
         return
     found = diagnose(measured, mistakes, max(tol / max(measured, 1e-300), 0.02))
     why = f" It matches {found.label} = {fmt(found.value)}: {found.explanation}." if found else ""
@@ -287,7 +238,7 @@ def expect_distribution(samples: Any, cdf: Cdf, what: str, name: str,
     eps = dkw_epsilon(n)
     distances = [Mistake(label, float(np.max(np.abs(np.asarray(other(x), dtype=float) - f))),
                          "") for label, other in others]
-    if _record("cdf", what, n, 0.0, gap, eps, 0.5 / math.sqrt(n), distances).ratio > 1:
+    if record("cdf", what, n, 0.0, gap, eps, 0.5 / math.sqrt(n), distances).ratio > 1:
         fail(f"{what}: the values do not follow {name}: their CDF is {gap:.3f} away from it "
              f"(at most {eps:.3f} allowed for {n} draws).{_looks(x, name)}")
     return gap

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.checkapi import expect
+from grader.checkapi import expect, measure
 from grader.checkapi.learner import DEFAULT_TIMEOUT, LearnerError, LearnerModule, LearnerProblem
 from grader.errors import GraderError
 from grader.results import (
@@ -177,14 +177,14 @@ class GraderPlugin:
         self._phases = {}
         self.module.calls.clear()
         expect.take_figures()
-        expect.take_measurements()
+        measure.take_measurements()
         started = time.perf_counter()
         item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
         result = self._classify(item)
         result.seconds = time.perf_counter() - started
         result.output = "".join(c.output for c in self.module.calls)
         result.figures = expect.take_figures()
-        result.measurements = expect.take_measurements()
+        result.measurements = measure.take_measurements()
         return result
 
     @pytest.hookimpl(wrapper=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from grader.checkapi.expect import miss_probability, statistic_sd
+from grader.checkapi.measure import miss_probability, statistic_sd
 from grader.checkapi.plugin import DEFAULT_SEED, Run
 from grader.checkapi.runner import run_checks
 from grader.deck.card import Card
