@@ -256,9 +256,11 @@ def power_rows(reference: ExerciseResult, mistakes: dict[str, list[ExerciseResul
     rows = []
     for key, (title, m) in _keyed(reference).items():
         row = PowerRow(title, m)
-        for label, value in [*m.alternatives, *observed.get(key, [])]:
-            miss = miss_probability(m, value)
-            if not row.nearest or miss > row.miss:
-                row.nearest, row.value, row.miss = label, value, miss
+        candidates = [*m.alternatives, *observed.get(key, [])]
+        if candidates:
+            # the likeliest to slip through; where all are (practically) impossible, the closest
+            label, value = max(candidates, key=lambda c: (miss_probability(m, c[1]),
+                                                          -abs(c[1] - m.expected)))
+            row.nearest, row.value, row.miss = label, value, miss_probability(m, value)
         rows.append(row)
     return rows
