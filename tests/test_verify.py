@@ -283,7 +283,8 @@ def test_float32_draws_may_round_past_the_bound_but_nothing_else_may():
     as32 = x.astype(np.float32)
     assert float(as32.max()) > bound  # rounding to float32 went past the bound
     expect_uniform(as32, bound, "float32 draws")
+    expect_uniform(x * float(np.float32(bound)) / bound, bound, "draws to a float32 bound")
     over = x.copy()
-    over[0] = bound * (1 + 1e-7)  # in float64 that is no rounding
+    over[0] = bound * (1 + 1e-5)  # more than any rounding
     with pytest.raises(CheckFailure, match="more than rounding allows"):
         expect_uniform(over, bound, "float64 draws")

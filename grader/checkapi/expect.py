@@ -287,9 +287,11 @@ def expect_normal(samples: Any, std: float, what: str, mean: float = 0.0,
 
 def rounding_slack(samples: Any, bound: float) -> float:
     """How far past `bound` rounding may put a right answer: a few units in the last place of
-    the samples' own float type (float32 answers round to 6e-8 of the bound, not 1e-16)."""
+    float32 at least (draws cast to float32, or a bound computed in float32 and used for float64
+    draws, are 6e-8 of the bound off), or of the samples' own float type if it is coarser."""
     dtype = getattr(samples, "dtype", np.dtype(float))
-    eps = float(np.finfo(dtype).eps) if dtype.kind == "f" else float(np.finfo(float).eps)
+    eps = max(float(np.finfo(np.float32).eps),
+              float(np.finfo(dtype).eps) if dtype.kind == "f" else 0.0)
     return 4 * eps * abs(bound)
 
 
