@@ -278,7 +278,9 @@ def expect_normal(samples: Any, std: float, what: str, mean: float = 0.0,
     """Mean, std and a bell shape, each at the statistical tolerance."""
     mistakes = list(mistakes)
     expect_std(samples, std, what, 3.0, mistakes, formula)  # first: a wrong scale gets named
-    expect_mean(samples, mean, std, what)
+    expect_mean(samples, mean, std, what, [Mistake(
+        "the std as the mean", mean + std, "rng.normal(loc, scale, size) takes the mean (loc) "
+        "first; pass the std as scale, the second argument")])
     expect_distribution(samples, normal_cdf(mean, std), what,
                         f"a normal distribution N({fmt(mean)}, {fmt(std)}²)",
                         others=[("a uniform with the same std",
@@ -328,7 +330,8 @@ def expect_uniform(samples: Any, bound: float, what: str, mistakes: Iterable[Mis
     if hi < bound * (1 - 2 * eps) or lo > -bound * (1 - 2 * eps):
         fail(f"{what}: the values only span [{fmt(lo)}, {fmt(hi)}]; draws from U(-{fmt(bound)}, "
              f"{fmt(bound)}){named} reach within {fmt(2 * eps * bound)} of both ends." + why)
-    expect_mean(x, 0.0, bound / math.sqrt(3), what)
+    expect_mean(x, 0.0, bound / math.sqrt(3), what, [Mistake(
+        "U(0, a)", bound / 2, "rng.uniform(0, a) draws on one side of 0; draw rng.uniform(-a, a)")])
     expect_std(x, bound / math.sqrt(3), what, 1.8,
                [Mistake(m.label, m.value / math.sqrt(3), m.explanation) for m in mistakes])
     # A normal with this std is caught by the bounds above (P(n draws within them) = 0.917^n),
