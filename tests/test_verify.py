@@ -288,3 +288,23 @@ def test_float32_draws_may_round_past_the_bound_but_nothing_else_may():
     over[0] = bound * (1 + 1e-5)  # more than any rounding
     with pytest.raises(CheckFailure, match="more than rounding allows"):
         expect_uniform(over, bound, "float64 draws")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("- name: x\n  replace: {old: a, new: b}\n", "variant 1 needs `name`, `replace`"),
+    ("- name: x\n  replace:\n    - {old: a}\n", "every replace needs `old` and `new`"),
+    ("name: x\n", "expected a list of variants"),
+    ("- [unclosed\n", "invalid YAML"),
+], ids=["replace-not-a-list", "edit-without-new", "not-a-list", "bad-yaml"])
+def test_a_malformed_variants_file_is_an_error_naming_it(tmp_path, text, message):
+    from types import SimpleNamespace
+
+    from grader.errors import GraderError
+    from grader.instructor.verify import load_edits
+
+    path = tmp_path / "01_double.yaml"
+    path.write_text(text)
+    card = SimpleNamespace(solution="return a\n", path=tmp_path / "01-double.md")
+    with pytest.raises(GraderError, match=re.escape(message)) as error:
+        load_edits(path, card, mistakes=False)
+    assert "01_double.yaml" in str(error.value)
