@@ -5,13 +5,16 @@
 #
 # - `calculate_gain(nonlinearity, param=None)` returns the gain (a float) that
 #   `torch.nn.init.calculate_gain` returns for the same lower-case name:
-#   - `"linear"`, `"identity"`, `"sigmoid"` and the convolutions `"conv1d"`, `"conv2d"`,
-#     `"conv3d"`, `"conv_transpose1d"`, `"conv_transpose2d"`, `"conv_transpose3d"`: `1`;
+#   - `"linear"`, `"sigmoid"` and the convolutions `"conv1d"`, `"conv2d"`, `"conv3d"`,
+#     `"conv_transpose1d"`, `"conv_transpose2d"`, `"conv_transpose3d"`: `1`;
 #   - `"tanh"`: `5/3`; `"relu"`: `sqrt(2)`; `"selu"`: `3/4`;
 #   - `"leaky_relu"`: `sqrt(2 / (1 + slope**2))`, where `slope` is `param`, or `0.01` when `param`
-#     is `None`. A `param` that is not an `int` or a `float` (a string, say) raises `ValueError`.
-#     Note that `param=0` is a valid slope (plain ReLU), not "no slope given".
-#   - `param` is ignored by every other name; any other name raises `ValueError`.
+#     is `None`. A `param` that is not an `int` or a `float` raises `ValueError`: a string,
+#     even `"0.5"`, and a `bool` (`True` is an `int` in Python, but not a slope). Note that
+#     `param=0` is a valid slope (plain ReLU), not "no slope given".
+#   - `param` is ignored by every other name; any other name raises `ValueError`, `"identity"`
+#     included: torch's docstring lists "Linear / Identity" in its table of gains, but its code
+#     accepts only `"linear"` and raises `ValueError` for `"identity"`.
 # - `compute_fans(shape)` returns the pair `(fan_in, fan_out)` (two ints) for a weight array of
 #   shape `shape` (a tuple), in **this kit's numpy layout**:
 #   - a dense kernel is `(fan_in, fan_out)`, used as `X @ W + b`;

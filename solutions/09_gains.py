@@ -6,7 +6,7 @@ import math
 
 def calculate_gain(nonlinearity, param=None):
     """The gain torch.nn.init.calculate_gain recommends for `nonlinearity` (a float)."""
-    unit = {"linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
+    unit = {"linear", "sigmoid", "conv1d", "conv2d", "conv3d",
             "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}
     if nonlinearity in unit:
         return 1.0

@@ -2,9 +2,11 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from grader.checkapi.expect import (
+    CheckFailure,
     expect_close,
     expect_equal,
     expect_raises,
@@ -30,6 +32,8 @@ GAIN_MISTAKES = [
           "root)"),
     (25 / 9, "that is (5/3)**2, a squared gain (gains multiply the std, not the variance)"),
     (0.25, "that is sigmoid's slope at 0 (torch uses 1 for sigmoid)"),
+    (_leaky(0.01), "that is leaky_relu's default gain sqrt(2 / (1 + 0.01**2)); relu has slope "
+                   "0, so its gain is sqrt(2)"),
 ]
 
 
@@ -54,8 +58,8 @@ def _expect_gain(learner, name, expected, formula, *args):
 
 @pytest.mark.points(1)
 def test_unit_gains(learner):
-    """Gain 1 for linear, identity, sigmoid and the convolutions"""
-    for name in ("linear", "identity", "sigmoid", "conv1d", "conv2d", "conv3d",
+    """Gain 1 for linear, sigmoid and the convolutions"""
+    for name in ("linear", "sigmoid", "conv1d", "conv2d", "conv3d",
                  "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
         _expect_gain(learner, name, 1.0, "1")
 
@@ -86,7 +90,9 @@ def test_leaky_relu(learner):
                  "keeps slope**2 of its second moment"),
                 (2.0 / (1.0 + slope**2), "2 / (1 + slope**2) is the variance factor; the gain "
                  "is its square root"),
-                (SQRT2, "sqrt(2) is ReLU's gain: the slope was ignored"),
+                (SQRT2, "sqrt(2) is ReLU's gain, a slope of 0: "
+                 + ("param=None means torch's default slope 0.01, not 0" if slope == 0.01
+                    else "the slope was ignored")),
                 (_leaky(0.2), "a default slope of 0.2 (Keras' LeakyReLU); torch's default is "
                  "0.01"),
             ]
@@ -98,14 +104,32 @@ def test_leaky_relu(learner):
                      rtol=1e-6)
 
 
+def _refused(learner, why, *args):
+    """calculate_gain(*args) must raise ValueError; on failure, say why it should."""
+    what = f"calculate_gain({', '.join(repr(a) for a in args)})"
+    try:
+        with expect_raises("ValueError", what):
+            learner.calculate_gain(*args)
+    except CheckFailure as failure:
+        fail(f"{failure} {why}")
+
+
 @pytest.mark.points(1)
 def test_unknown_raises(learner):
-    """Unknown names and non-numeric slopes raise ValueError"""
+    """Unknown names (identity included) and slopes that are not numbers raise ValueError"""
     for name in ("gelu", "softmax", "swish", "relu6"):
-        with expect_raises("ValueError", f"calculate_gain({name!r})"):
-            learner.calculate_gain(name)
-    with expect_raises("ValueError", "calculate_gain('leaky_relu', 'steep')"):
-        learner.calculate_gain("leaky_relu", "steep")
+        _refused(learner, "Only the names torch knows have a gain.", name)
+    _refused(learner, "torch's docstring table says 'Linear / Identity', but its code knows "
+             "only 'linear' and raises ValueError for 'identity'.", "identity")
+    for slope, why in (("steep", "A string is not a slope."),
+                       ("0.5", "A string is not a slope, even one that float() could read: "
+                               "torch does not convert it, it raises ValueError."),
+                       (True, "A bool is not a slope, although isinstance(True, int) is true "
+                              "in Python: exclude bool explicitly, as torch does."),
+                       (False, "A bool is not a slope, although isinstance(False, int) is true "
+                               "in Python: exclude bool explicitly, as torch does."),
+                       ([0.2], "A list is not a slope.")):
+        _refused(learner, why, "leaky_relu", slope)
 
 
 def _fans(learner, shape):
@@ -114,8 +138,12 @@ def _fans(learner, shape):
     if not isinstance(value, list | tuple) or len(value) != 2:
         fail(f"{what} returned {value!r}; expected a pair (fan_in, fan_out)")
     for v in value:
-        if not is_number(v) or v != int(v):
-            fail(f"{what} returned {value!r}; expected two whole numbers (fan_in, fan_out)")
+        if isinstance(v, bool | np.bool_) or not isinstance(v, int | np.integer):
+            hint = ""
+            if isinstance(v, float | np.floating) and v == int(v):
+                hint = (": a float such as 300.0 is not a fan (np.prod(()) is the float 1.0; "
+                        "math.prod(()) is the int 1)")
+            fail(f"{what} returned {value!r}; expected two ints (fan_in, fan_out){hint}")
     return (int(value[0]), int(value[1])), what
 
 
@@ -213,6 +241,8 @@ def _kaiming_hint(what, value, expected, formula, shape, kwargs):
          f"asks for {mode}"),
         (1 / math.sqrt(fans[mode]), "the gain is missing: multiply 1 / sqrt(fan) by "
          "calculate_gain(nonlinearity, a)"),
+        (math.sqrt(gain / fans[mode]), "the square root was taken of gain / fan: the gain "
+         "multiplies the std, gain / sqrt(fan)"),
         (default_gain / math.sqrt(fans[mode]), f"a = {a:g} was not passed on: the gain is "
          "calculate_gain(nonlinearity, a)"),
     ]
