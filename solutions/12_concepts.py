@@ -4,13 +4,13 @@
 """Initialisation concepts: a quiz (the answers)."""
 
 ANSWERS = {
-    "q1": "c",
-    "q2": "b",
-    "q3": "d",
-    "q4": "a",
-    "q5": "c",
-    "q6": "b",
-    "q7": "d",
-    "q8": "a",
-    "q9": "c",
+    "q1": "b",
+    "q2": "a",
+    "q3": "c",
+    "q4": "d",
+    "q5": "a",
+    "q6": "c",
+    "q7": "b",
+    "q8": "d",
+    "q9": "b",
 }

@@ -12,72 +12,75 @@ LETTERS = ("a", "b", "c", "d")
 
 # question -> (right letter, topic, {wrong letter: what that choice gets wrong})
 QUIZ = {
-    "q1": ("c", "why the initial weights are random", {
+    "q1": ("b", "why the initial weights are random", {
         "a": "Random starting values do not keep gradient descent out of local minima, and "
              "equal weights fail long before any minimum: think about the gradients that two "
              "units with equal incoming weights receive.",
-        "b": "The 'stochastic' in stochastic gradient descent refers to the random mini-batches, "
-             "not to the starting point; the method runs from any start.",
+        "c": "The 'stochastic' in stochastic gradient descent refers to the random "
+             "mini-batches, not to the starting point; the method runs from any start.",
         "d": "Random initial weights are not a regulariser; think about what happens to two "
              "units of a layer whose incoming weights are equal.",
     }),
-    "q2": ("b", "an all-zero network", {
-        "a": "Gradient descent cannot leave this point in the weights: work out the gradient of "
-             "the output weights (it multiplies the hidden outputs tanh(0)) and of the hidden "
-             "weights (it goes back through the output weights).",
+    "q2": ("a", "an all-zero network", {
+        "b": "Gradient descent cannot leave this point in the weights: work out the gradient "
+             "of the output weights (it multiplies the hidden outputs tanh(0)) and of the "
+             "hidden weights (it goes back through the output weights).",
         "c": "Back-propagation multiplies the error by the weights, it never divides by them; "
              "with zero weights the gradients are zero, not large.",
-        "d": "ReLU does not help: relu(0) = 0 and its slope at 0 is taken as 0, so the hidden "
-             "layer is stuck in the same way.",
+        "d": "ReLU does not help: relu(0) = 0, so the hidden outputs are 0 again, and the "
+             "error reaches the hidden layer only through the zero output weights, whatever "
+             "slope ReLU is given at 0.",
     }),
-    "q3": ("d", "zero weights in logistic regression", {
+    "q3": ("c", "zero weights in logistic regression", {
         "a": "The loss is not the difference: classification networks use the same "
              "cross-entropy. Compare what each weight multiplies in the two models.",
-        "b": "Size is not the point: a network with two hidden units is already stuck when they "
-             "start equal. Ask whether two weights can be swapped without changing anything.",
-        "c": "No learning rate breaks an exact tie: equal units get equal updates, whatever "
+        "b": "Size is not the point: a network with two hidden units is already stuck when "
+             "they start equal. Ask whether two weights can be swapped without changing "
+             "anything.",
+        "d": "No learning rate breaks an exact tie: equal units get equal updates, whatever "
              "their size.",
     }),
-    "q4": ("a", "equal biases", {
-        "b": "Units are symmetric only if *all* their incoming parameters are equal. Once the "
-             "weights are random, equal biases do not make two units compute the same function.",
-        "c": "A ReLU unit with random weights and a zero bias is active for about half of the "
+    "q4": ("d", "equal biases", {
+        "a": "A ReLU unit with random weights and a zero bias is active for about half of the "
              "inputs: it is alive, not dead.",
-        "d": "Biases are trained like weights; they get their own gradient.",
+        "b": "Biases are trained like weights; they get their own gradient.",
+        "c": "Units are symmetric only if *all* their incoming parameters are equal. Once the "
+             "weights are random, equal biases do not make two units compute the same "
+             "function.",
     }),
-    "q5": ("c", "why 0.01 helps a shallow tanh/sigmoid network", {
-        "a": "Nothing asks the weights of a unit to sum to 1; scale matters for what the "
+    "q5": ("a", "why 0.01 helps a shallow tanh/sigmoid network", {
+        "b": "Nothing asks the weights of a unit to sum to 1; scale matters for what the "
              "activation function does with the weighted sum.",
-        "b": "Any random values break the symmetry, large or small; the scale is about "
+        "c": "Any random values break the symmetry, large or small; the scale is about "
              "something else: where tanh and sigmoid are steep or flat.",
         "d": "Near-linearity at the start is a side effect, not the purpose, and the network "
              "becomes non-linear as it trains; think of the slope of tanh at large inputs.",
     }),
-    "q6": ("b", "0.01 in a deep network", {
-        "a": "tanh being nearly linear near 0 means the weights alone set the factor per layer: "
-             "compute the std of a sum of 500 products of scale 0.01.",
-        "c": "Sum 500 products of std 0.01 each: the std of the sum is 0.01 * sqrt(500), below "
+    "q6": ("c", "0.01 in a deep network", {
+        "a": "Sum 500 products of std 0.01 each: the std of the sum is 0.01 * sqrt(500), below "
              "1, so the pre-activations get smaller, not larger.",
-        "d": "A unit sums 500 products: the std of the sum is sqrt(500) times that of one "
+        "b": "A unit sums 500 products: the std of the sum is sqrt(500) times that of one "
              "product, so the factor per layer is not 0.01 itself.",
+        "d": "tanh being nearly linear near 0 means the weights alone set the factor per "
+             "layer: compute the std of a sum of 500 products of scale 0.01.",
     }),
-    "q7": ("d", "the scheme behind sqrt(1/n_in)", {
+    "q7": ("b", "the scheme behind sqrt(1/n_in)", {
         "a": "Glorot and Bengio's variance involves both fans, 2 / (fan_in + fan_out); a "
              "variance of 1 / fan_in uses the input fan alone.",
-        "b": "He's variance for ReLU is 2 / fan_in, twice this one.",
-        "c": "1 / n_in uses n_in alone; an average of the two fans would involve n_out too.",
+        "c": "He's variance for ReLU is 2 / fan_in, twice this one.",
+        "d": "1 / n_in uses n_in alone; an average of the two fans would involve n_out too.",
     }),
-    "q8": ("a", "the 2 in He initialisation", {
-        "b": "Averaging the forward and backward conditions is Glorot's compromise, "
-             "2 / (fan_in + fan_out); He's variance uses fan_in alone.",
-        "c": "ReLU's slope is 1 for positive inputs and 0 for negative ones, never 2.",
-        "d": "The 2 is derived: compute E[relu(z)**2] for a z symmetric around 0.",
+    "q8": ("d", "the 2 in He initialisation", {
+        "a": "Averaging the forward and backward conditions is Glorot's compromise, 2 / "
+             "(fan_in + fan_out); He's variance uses fan_in alone.",
+        "b": "ReLU's slope is 1 for positive inputs and 0 for negative ones, never 2.",
+        "c": "The 2 is derived: compute E[relu(z)**2] for a z symmetric around 0.",
     }),
-    "q9": ("c", "a factor of 1.1 over 50 layers", {
-        "a": "Factors that multiply at every layer compound: the total is a power, not a sum.",
-        "b": "The deviations do not average out: the same factor applies at every layer, so "
+    "q9": ("b", "a factor of 1.1 over 50 layers", {
+        "a": "A large factor is still a finite number; compute 1.1 to the power 50.",
+        "c": "The deviations do not average out: the same factor applies at every layer, so "
              "they pile up.",
-        "d": "A large factor is still a finite number; compute 1.1 to the power 50.",
+        "d": "Factors that multiply at every layer compound: the total is a power, not a sum.",
     }),
 }
 
