@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from grader.checkapi.expect import (
+    ALPHA,
     CheckFailure,
-    Z,
     expect_array,
     expect_close,
     expect_reproducible,
@@ -22,10 +22,13 @@ from grader.checkapi.expect import (
 CASES = [(64, 32, 1.0), (32, 64, 1.0), (50, 50, 5 / 3), (7, 1, math.sqrt(2)), (1, 7, 0.5)]
 
 # Shapes whose orthonormal vectors live in 3-D: every entry of a uniform unit vector in R^3 is
-# uniform on [-1, 1] (Archimedes), so every entry of W / gain is U(-1, 1) under the Haar measure.
-HAAR_SHAPES = [(3, 3), (3, 2), (2, 3), (3, 1), (1, 3)]
-HAAR_GAINS = [1.0, 2.5, 0.5]
-HAAR_DRAWS = 1000
+# uniform on [-1, 1] (Archimedes), so every entry of W / gain is U(-1, 1) under the Haar measure;
+# and every entry is as often positive as negative.
+# (fan_in, fan_out, gain, draws): a square layer, and a wide one (built tall, then transposed).
+HAAR_CASES = [(3, 3, 2.5, 700), (2, 3, 0.5, 300)]
+# The fourth moment of one column: tall (64, 16) and wide (16, 64) layers, TAIL_DRAWS of each.
+TAIL_SHAPES = [(64, 16), (16, 64)]
+TAIL_DRAWS = 50
 
 
 def _call(learner, fan_in, fan_out, rng, gain):
@@ -77,50 +80,116 @@ def test_orthonormal(learner, rng):
         expect_close(G, target * np.eye(k), f"{side} for {what}", rtol=1e-4, atol=1e-4 * target)
 
 
+def _tall(W: np.ndarray) -> np.ndarray:
+    """The (semi-)orthogonal factor in its tall orientation: W, or W.T for a wide layer."""
+    return W if W.shape[0] >= W.shape[1] else W.T
+
+
+def _draws(learner, fan_in, fan_out, rng, count, gain):
+    """`count` draws of orthogonal(fan_in, fan_out, rng, gain) in one round trip, each divided
+    by the gain and turned tall."""
+    what = f"orthogonal({fan_in}, {fan_out}, rng, gain={gain:g})"
+    return [_tall(expect_array(W, what, shape=(fan_in, fan_out)).astype(float)) / gain
+            for W in learner.repeat(count, "orthogonal", fan_in, fan_out, rng, gain=gain)]
+
+
+def sign_tolerance(draws: int, positions: int) -> float:
+    """Hoeffding: the share of positive values among `draws` independent symmetric ones is
+    within this of 1/2 at every one of `positions` places, except with probability ALPHA."""
+    return math.sqrt(math.log(2 * positions / ALPHA) / (2 * draws))
+
+
+def _expect_balanced_signs(by_shape: dict) -> None:
+    """Under the Haar measure every entry is symmetric about 0: the share of positive draws is
+    1/2 at every position (orientation: the tall factor). A rule that fixes signs its own way
+    (LAPACK's QR or SVD, `sign(Q[0])`) or a start that is not centred breaks that."""
+    positions = sum(math.prod(shape) for shape in by_shape)
+    for (fan_in, fan_out), mats in by_shape.items():
+        share = np.mean(np.array(mats) > 0, axis=0)
+        eps = sign_tolerance(len(mats), positions)
+        gap = np.abs(share - 0.5)
+        if gap.max() <= eps:
+            continue
+        i, j = (int(v) for v in np.unravel_index(int(np.argmax(gap)), gap.shape))
+        side = "W" if fan_in >= fan_out else "W.T"
+        where = (f"over {len(mats)} draws of orthogonal({fan_in}, {fan_out}), {side}[{i}, {j}] "
+                 f"is positive in {share[i, j]:.0%} of them; a uniform (Haar) orthogonal matrix "
+                 f"has every entry as often positive as negative (50% ± {eps:.0%} allowed).")
+        column = share[:, j]
+        if min(column.min(), 1 - column.max()) < 0.5 - eps and share.shape[0] > 1 and (
+                np.all(column > 0.5 + eps) or np.all(column < 0.5 - eps)):
+            fail(f"{where} All of column {j} leans the same way: the Gaussian start is not "
+                 "centred (rng.random or rng.uniform(0, 1)?). Draw it with "
+                 "rng.standard_normal.")
+        fail(f"{where} Its signs follow the factorisation's own rule (numpy's QR makes W[0, 0] "
+             "< 0 every time; the SVD and other recipes have their own bias): apply the sign "
+             "correction, multiply Q's columns by sign(diag(R)), i.e. "
+             "`q * np.sign(np.diag(r))`, before any transpose.")
+
+
+def fourth_moment_tolerance(draws: int, n: int) -> float:
+    """One-sided Bernstein bound for the mean of `draws` values of T = n * sum(x**4), x uniform
+    on the unit sphere of R^n: T >= 1 always, and under the Haar measure E[T] = 3n/(n+2) with
+    the exact variance below (moments of the Dirichlet(1/2, ..., 1/2) law of x**2). The mean
+    falls more than the returned tolerance below E[T] with probability at most ALPHA."""
+    mean = 3 * n / (n + 2)
+    d = n * (n + 2) * (n + 4) * (n + 6)
+    var = n * n * ((105 * n + 9 * n * (n - 1)) / d - (3 / (n + 2)) ** 2)
+    L = math.log(1 / ALPHA)
+    b = mean - 1
+    return (2 * L * b / 3 + math.sqrt((2 * L * b / 3) ** 2 + 8 * draws * L * var)) / (2 * draws)
+
+
+def _expect_gaussian_tails(learner, rng) -> None:
+    """A column of a Haar matrix is a uniform point x on the sphere, whose fourth moment
+    T = n * sum(x**4) averages 3n/(n+2): the Gaussian's kurtosis. QR of a start with lighter
+    tails (uniform, +-1) gives columns nearer the cube's diagonals, T about 1.8: too small."""
+    for fan_in, fan_out in TAIL_SHAPES:
+        n = max(fan_in, fan_out)
+        cols = [W[:, 0] / np.linalg.norm(W[:, 0])
+                for W in _draws(learner, fan_in, fan_out, rng, TAIL_DRAWS, gain=0.5)]
+        t = np.array([n * np.sum(x**4) for x in cols])
+        expected = 3 * n / (n + 2)
+        tol = fourth_moment_tolerance(t.size, n)
+        if t.mean() < expected - tol:
+            fail(f"over {t.size} draws of orthogonal({fan_in}, {fan_out}), the first "
+                 f"{'column' if fan_in >= fan_out else 'row'} x (normalised) has "
+                 f"n * sum(x**4) = {fmt(t.mean())} on average; a uniform (Haar) orthogonal matrix "
+                 f"gives {fmt(expected)} = 3n/(n+2), at least {fmt(expected - tol)} allowed. "
+                 "So light tails mean the QR started from a matrix that was not Gaussian "
+                 "(rng.uniform?): only a standard normal start, rng.standard_normal, makes Q "
+                 "uniform over orthogonal matrices.")
+
+
 @pytest.mark.points(3)
 def test_haar(learner, rng):
-    """Drawn uniformly over orthogonal matrices (the sign correction)"""
-    samples, first = [], []
-    per_case = -(-HAAR_DRAWS // (len(HAAR_SHAPES) * len(HAAR_GAINS)))
-    for fan_in, fan_out in HAAR_SHAPES:
-        for gain in HAAR_GAINS:
-            what = f"orthogonal({fan_in}, {fan_out}, rng, gain={gain:g})"
-            draws = learner.repeat(per_case, "orthogonal", fan_in, fan_out, rng, gain=gain)
-            for i, W in enumerate(draws):
-                W = expect_array(W, what, shape=(fan_in, fan_out)).astype(float)
-                j = i % min(fan_in, fan_out)
-                samples.append(W[j, j] / gain)  # one entry per independent draw
-                first.append(W[0, 0] < 0)
-    samples = np.array(samples)
-    # Rounding may put a float32 entry a hair beyond +-1; the orthonormality check covers more.
-    samples = np.where(np.abs(samples) <= 1 + 1e-5, np.clip(samples, -1.0, 1.0), samples)
-    hist, edges = np.histogram(samples, bins=10, range=(-1, 1))
+    """Drawn uniformly over orthogonal matrices (a Gaussian start and the sign correction)"""
+    by_shape = {(fan_in, fan_out): _draws(learner, fan_in, fan_out, rng, draws, gain)
+                for fan_in, fan_out, gain, draws in HAAR_CASES}
+    _expect_balanced_signs(by_shape)
+    # One entry of each draw, cycling along the diagonal: independent values, U(-1, 1) if Haar.
+    samples = np.array([W[i % W.shape[1], i % W.shape[1]] for mats in by_shape.values()
+                        for i, W in enumerate(mats)])
+    hist, edges = np.histogram(np.clip(samples, -1.0, 1.0), bins=10, range=(-1, 1))
     show_bars(f"W[j, j] / gain over {samples.size} draws of 3-D orthogonal matrices (flat if "
               "uniform)",
               [f"{a:+.1f}..{b:+.1f}" for a, b in itertools.pairwise(edges)], hist)
     what = (f"W[j, j] / gain, one diagonal entry from each of {samples.size} draws of "
-            "orthogonal(3, 3), (3, 2), (2, 3), (3, 1) and (1, 3)")
+            "orthogonal(3, 3) and orthogonal(2, 3)")
     reach = float(np.abs(samples).max())
     if reach > 1 + 1e-5:
         fail(f"{what}: an entry reaches {fmt(reach)}, beyond 1: W is not gain times a matrix with "
              "orthonormal columns (or rows), whose entries are at most 1 in size; see the "
              "orthonormality check")
+    # Rounding may put a float32 entry a hair beyond +-1; the orthonormality check covers more.
+    samples = np.clip(samples, -1.0, 1.0)
     try:
         expect_uniform(samples, 1.0, what)
     except CheckFailure as failure:
-        share = float(np.mean(samples < 0))
-        first = float(np.mean(first))
-        if abs(share - 0.5) > Z * 0.5 / math.sqrt(samples.size):
-            fail(f"{failure} Under the uniform (Haar) distribution every entry is as often "
-                 f"negative as positive, and for 3-D vectors uniform on [-1, 1]. Here "
-                 f"{share:.0%} of these diagonal entries are negative, and W[0, 0] is negative "
-                 f"in {first:.0%} of the draws. numpy's QR fixes the signs of R's diagonal its "
-                 "own way (W[0, 0] < 0 every time): apply the sign correction, multiply Q's "
-                 "columns by sign(diag(R)), i.e. `q * np.sign(np.diag(r))`, before any "
-                 "transpose.")
         fail(f"{failure} A uniform orthogonal matrix comes from the QR decomposition of a matrix "
              "of *standard normal* draws (rng.standard_normal), with Q's columns multiplied by "
              "sign(diag(R)); other starting distributions or factorisations are not uniform.")
+    _expect_gaussian_tails(learner, rng)
 
 
 @pytest.mark.points(1)
@@ -174,6 +243,13 @@ def test_deep_linear_norms(learner, rng):
                  "whole batch, np.linalg.norm(h)")
         if np.allclose(got, expected**2, rtol=1e-5):
             fail(f"{what} returned squared norms; expected the norms themselves")
+        h, spectral = X, [np.linalg.norm(X, 2)]
+        for W in weights:
+            h = h @ W
+            spectral.append(np.linalg.norm(h, 2))
+        if np.allclose(got, spectral, rtol=1e-5):
+            fail(f"{what} returned the largest singular value of each h (np.linalg.norm(h, 2)); "
+                 "expected the Frobenius norm of the whole batch, np.linalg.norm(h)")
     expect_close(got, expected, what, rtol=1e-5, atol=1e-9)
     only_input = expect_array(learner.deep_linear_norms(X, []), "deep_linear_norms(X, [])",
                               shape=(1,))
@@ -185,7 +261,9 @@ def test_norm_kept_through_depth(learner, rng):
     """50 orthogonal layers keep the norm; 50 Gaussian ones do not"""
     width, depth = 32, 50
     X = rng.standard_normal((8, width))
-    orthogonal = [_call(learner, width, width, rng, 1.0)[0] for _ in range(depth)]
+    what = f"orthogonal({width}, {width}, rng, gain=1)"
+    orthogonal = [expect_array(W, what, shape=(width, width)).astype(float)
+                  for W in learner.repeat(depth, "orthogonal", width, width, rng, gain=1.0)]
     gaussian = [rng.normal(0.0, 1.0 / math.sqrt(width), size=(width, width))
                 for _ in range(depth)]
     ours_orth = _norms(X, orthogonal) / np.linalg.norm(X)
