@@ -1,6 +1,6 @@
 # Exercise 11 · LSUV, layer-sequential unit-variance initialisation
 #
-# Mishkin and Matas (2015) start from orthogonal weights and then *measure* instead of derive:
+# Mishkin and Matas (2016) start from orthogonal weights and then *measure* instead of derive:
 # they push a batch through the network and rescale each layer, in order, until its output has
 # variance 1. Write
 #

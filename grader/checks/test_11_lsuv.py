@@ -64,42 +64,96 @@ def _forward(X, params, activation):
     return zs
 
 
-def _explain_variance(X, params, activation, layer, tol, what):
-    """Fail with the likely cause of a layer whose pre-activation variance is off."""
+def _replay(H, Q, activation, tol, max_iter, slip=""):
+    """The scale LSUV gives the orthogonal start Q on the input H, by the card's rule or with
+    one `slip` in it. Returns the factor W = factor * Q."""
+    f = ACTIVATIONS[activation]
+    measure = {"post": lambda z: f(z).var(), "per_unit": lambda z: z.var(axis=0).mean()}.get(
+        slip, lambda z: z.var())
+    steps = max_iter - 1 if slip == "fewer" else max_iter
+    factor, Z = 1.0, H @ Q
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            var = float(measure(Z))
+            done = var - 1 < tol if slip == "one_sided" else abs(var - 1) < tol
+            if done:
+                break
+            step = {"by_var": 1 / var, "times": math.sqrt(var)}.get(slip, 1 / math.sqrt(var))
+            factor *= step
+            if slip != "stale":
+                Z = H @ (factor * Q)
+    return factor
+
+
+# slip -> why, for the replay that reproduces the learner's scale (first match wins)
+SLIPS = {
+    "by_var": "W was divided by Var(Z) instead of its square root: scaling W by c scales the "
+              "variance by c**2, so divide by sqrt(Var), the standard deviation",
+    "times": "W was multiplied by sqrt(Var(Z)) instead of divided: divide by the std",
+    "post": "the variance *after* the activation was normalised; normalise the pre-activation "
+            "Z = H @ W + b instead",
+    "per_unit": "the variance of each unit was averaged (Z.var(axis=0).mean()), which leaves "
+                "out the spread of the units' means; LSUV takes Var over all the entries of Z "
+                "together, Z.var()",
+    "stale": "Z was not recomputed after a rescale, so the loop divided by the same variance "
+             "max_iter times: recompute Z = H @ W + b after each rescale",
+    "one_sided": "the loop stopped on var - 1 < tol, which any variance below 1 satisfies: "
+                 "test both sides, abs(var - 1) >= tol",
+    "fewer": "one rescale fewer than max_iter was made (an off-by-one in the loop): up to "
+             "max_iter rescales are allowed",
+}
+
+
+def _explain_variance(X, params, activation, layer, tol, max_iter, what):
+    """Fail with the cause of a layer whose pre-activation variance is off: replay the card's
+    rule and each known slip from the learner's own orthogonal start, and name the one that
+    gives the learner's scale."""
     zs = _forward(X, params, activation)
     var = float(zs[layer].var())
-    last = layer == len(params) - 1
-    with np.errstate(all="ignore"):
-        post = float(ACTIVATIONS[activation](zs[layer]).var())
+    head = (f"{what}: on the batch X, Var(Z_{layer + 1}) = Var(H_{layer} @ W_{layer + 1} + "
+            f"b_{layer + 1}) is {fmt(var)}; expected within {fmt(tol)} of 1.")
     singular = np.linalg.svd(params[layer][0], compute_uv=False)
-    earlier_ok = all(abs(float(z.var()) - 1) < tol + 1e-5 for z in zs[:layer])
-    if not 1e-3 < var < 1e3:
-        cause = (" The variance went far from 1: divide W by sqrt(Var), the standard "
-                 "deviation (not by Var, and do not multiply).")
-    elif not last and activation != "linear" and abs(post - 1) < max(tol, 0.02):
-        cause = (f" The variance *after* the {activation} is {fmt(post)}: the activation's "
-                 "output was normalised; normalise the pre-activation Z = H @ W + b instead.")
-    elif np.allclose(singular, 1.0, rtol=1e-6) and var < 1:
-        cause = (f" W_{layer + 1} is still exactly orthogonal (scale 1): it was never rescaled "
-                 f"although |Var - 1| = {fmt(abs(var - 1))} >= tol. Test both sides, "
-                 "abs(var - 1) >= tol, not var - 1 >= tol.")
-    elif np.allclose(singular, 1.0, rtol=1e-6):
-        cause = (f" W_{layer + 1} ends exactly orthogonal (scale 1): its rescales cancelled out. "
-                 "Dividing W by Var makes the variance jump from v to 1/v and back; divide W "
-                 "by sqrt(Var), the standard deviation.")
-    elif layer > 0 and earlier_ok:
-        cause = (" The layers before it are right, so this one was probably rescaled using a "
-                 "forward pass through the *initial* (not yet rescaled) earlier layers. "
-                 "Rescale layer by layer: after layer l is calibrated, recompute its output and "
-                 "feed that to layer l + 1.")
-    else:
-        cause = (" Divide W_l by sqrt(Var(Z_l)), recompute Z_l, and repeat while "
-                 "|Var - 1| >= tol (at most max_iter times).")
-    fail(f"{what}: on the batch X, Var(Z_{layer + 1}) = Var(H_{layer} @ W_{layer + 1} + "
-         f"b_{layer + 1}) is {fmt(var)}; expected within {fmt(tol)} of 1.{cause}")
+    if not np.allclose(singular, singular[0], rtol=1e-6) or singular[0] == 0:
+        fail(f"{head} W_{layer + 1} is not a multiple of an orthogonal matrix (see the "
+             "scaled-orthogonal check).")
+    starts = [W / np.linalg.svd(W, compute_uv=False)[0] for W, _ in params[:layer + 1]]
+    f = ACTIVATIONS[activation]
+    H = X if layer == 0 else f(zs[layer - 1])
+    scale = float(singular[0])
+    causes = [why for slip, why in SLIPS.items()
+              if not (slip == "post" and layer == len(params) - 1)
+              and math.isclose(_replay(H, starts[layer], activation, tol, max_iter, slip),
+                               scale, rel_tol=1e-6)]
+    if len(causes) == 1:
+        fail(f"{head} Your scale of W_{layer + 1} is what LSUV gives when {causes[0]}.")
+    if causes:
+        listed = "; or ".join(causes)
+        fail(f"{head} Your scale of W_{layer + 1} is what LSUV gives in any of these cases "
+             f"(the other checks tell them apart): {listed}.")
+    initial = X
+    for Q in starts[:layer]:
+        initial = f(initial @ Q)
+    inputs = [] if layer == 0 else [
+        (initial, "The layers before it are right, but this one was rescaled using a forward "
+                  "pass through the *initial* (not yet rescaled) earlier layers. Rescale layer "
+                  "by layer: after layer l is calibrated, recompute its output and feed that to "
+                  "layer l + 1."),
+        (zs[layer - 1], f"This layer was calibrated on Z_{layer} itself, without the "
+                        f"{activation}: apply the activation between layers, H = f(Z)."),
+    ]
+    for H_wrong, why in inputs:
+        if activation != "linear" and math.isclose(
+                _replay(H_wrong, starts[layer], activation, tol, max_iter), scale,
+                rel_tol=1e-6):
+            fail(f"{head} {why}")
+    if math.isclose(scale, 1.0, rel_tol=1e-9):
+        fail(f"{head} W_{layer + 1} is still exactly orthogonal (scale 1): it was never "
+             "rescaled, or its rescales cancelled out.")
+    fail(f"{head} Divide W_l by sqrt(Var(Z_l)), recompute Z_l, and repeat while "
+         "|Var - 1| >= tol (at most max_iter times).")
 
 
-def _expect_unit_variance(X, params, activation, tol, what):
+def _expect_unit_variance(X, params, activation, tol, what, max_iter=10):
     zs = _forward(X, params, activation)
     variances = [float(z.var()) for z in zs]
     show_bars(f"Var(Z_l) on the batch, {activation} network", [f"Z_{i + 1}" for i in
@@ -107,7 +161,7 @@ def _expect_unit_variance(X, params, activation, tol, what):
     for layer, var in enumerate(variances):
         # A float32 solution stops on its own rounding of Var: a little slack beyond tol.
         if not abs(var - 1) < tol + 1e-5:
-            _explain_variance(X, params, activation, layer, tol, what)
+            _explain_variance(X, params, activation, layer, tol, max_iter, what)
 
 
 @pytest.mark.points(1)
@@ -141,9 +195,11 @@ def test_unit_variance_tanh(learner, rng):
     X = _inputs(rng, 400, d, _network(rng, d))
     for activation, sizes, kwargs in (("tanh", [d, 40, 40, 40, 5], {"tol": 1e-3}),
                                       ("tanh", [d, 8, 50, 3], {}),
-                                      ("linear", [d, 30, 7], {"tol": 1e-3, "max_iter": 3})):
+                                      ("linear", [d, 30, 7], {"tol": 1e-3, "max_iter": 3}),
+                                      ("relu", [d, 30, 7], {"tol": 1e-3, "max_iter": 1})):
         params, what = _params(learner, X, sizes, activation, rng, **kwargs)
-        _expect_unit_variance(X, params, activation, kwargs.get("tol", 0.1), what)
+        _expect_unit_variance(X, params, activation, kwargs.get("tol", 0.1), what,
+                              kwargs.get("max_iter", 10))
 
 
 @pytest.mark.points(2)
@@ -193,3 +249,20 @@ def test_reproducible(learner, rng, seed):
         return np.concatenate([np.ravel(np.asarray(W, dtype=float)) for W, _ in params])
 
     expect_reproducible(learner, draw, "lsuv_init(X, [10, 16, 3], 'tanh', rng)", seed=seed)
+
+
+@pytest.mark.points(1)
+def test_within_tol_left_alone(learner, rng):
+    """A layer whose variance is already within tol of 1 is not rescaled"""
+    d, target = 12, 1.04
+    X = rng.standard_normal((200, d))
+    X -= X.mean(axis=0)
+    X *= math.sqrt(target / np.mean(X**2))
+    # Centred columns and a square orthogonal W_1: Var(X @ W_1) = mean(X**2) = 1.04 exactly.
+    params, what = _params(learner, X, [d, d, 6], "tanh", rng)
+    s = np.linalg.svd(params[0][0], compute_uv=False)
+    if not np.allclose(s, 1.0, rtol=1e-5, atol=0.0):
+        fail(f"{what}: Var(Z_1) on this batch is {target} for any square orthogonal W_1, "
+             f"already within tol = 0.1 of 1, so LSUV leaves W_1 alone; yours was scaled by "
+             f"{fmt(float(s.mean()))}. Test abs(var - 1) >= tol *before* each rescale, and "
+             "use the tol that was passed in.")
