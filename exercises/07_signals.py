@@ -1,7 +1,8 @@
 # Exercise 07 · Vanishing and exploding signals
 #
 # Build a deep stack of dense layers with zero biases, push a batch through it, and watch the
-# spread of the activations layer after layer under several initialisation schemes.
+# spread of the activations layer after layer under several initialisation schemes; then push a
+# gradient back through it and watch the weight gradients, layer by layer.
 #
 # - `init_weights(layer_sizes, scheme, rng)`: for sizes `[n0, n1, ..., nL]` return a list of `L`
 #   weight matrices, the `k`-th of shape `(n_{k-1}, n_k)`, drawn from `rng` in that order. With
@@ -25,8 +26,17 @@
 #   input `X` itself is not reported. `name` is `"linear"` (the identity), `"tanh"`, `"relu"` or
 #   `"sigmoid"`; any other name raises `ValueError`.
 #
-# The file also has a helper `activate(Z, name)` for you to fill in and use; the checks call only
-# the two functions above.
+# - `weight_gradients(X, weights, name, G)`: the backward pass through the same network. With
+#   `Z_k = A_{k-1} @ W_k` (so `A_k = act(Z_k)`) and `G`, of the shape of `A_L`, the gradient of
+#   some loss with respect to the last layer's output, back-propagate: `dA_L = G`, then for
+#   `k = L, ..., 1`: `dZ_k = dA_k * act'(Z_k)`, `dW_k = A_{k-1}.T @ dZ_k`,
+#   `dA_{k-1} = dZ_k @ W_k.T`. Return a float array of shape `(L,)` whose entry `k - 1` is the
+#   Frobenius norm of `dW_k`, the gradient of the `k`-th weight matrix (`np.linalg.norm(dW)`).
+#   The slopes `act'` are `1` (linear), `1 - tanh(Z)**2`, `1` where `Z > 0` else `0` (ReLU), and
+#   `s * (1 - s)` with `s = sigmoid(Z)`.
+#
+# The file also has two helpers for you to fill in and use, `activate(Z, name)` and
+# `slope(Z, name)`; the checks call only the three functions above.
 #
 # Check your work with `grader check 07`; ask for a hint with `grader hint 07`.
 # Generated from cards/07-signals.md by `grader build`. Edit the code below.
@@ -44,6 +54,16 @@ def activate(Z, name):
     raise NotImplementedError("your code here")
 
 
+def slope(Z, name):
+    """The derivative act'(Z) of the activation `name`, entrywise."""
+    raise NotImplementedError("your code here")
+
+
 def layer_stats(X, weights, name):
     """Mean, std and mean square of every layer's activations (zero biases)."""
+    raise NotImplementedError("your code here")
+
+
+def weight_gradients(X, weights, name, G):
+    """Frobenius norm of dW_k for every layer, back-propagating G = dL/dA_L."""
     raise NotImplementedError("your code here")

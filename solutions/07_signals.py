@@ -42,6 +42,20 @@ def activate(Z, name):
     raise ValueError(f"unknown activation {name!r}")
 
 
+def slope(Z, name):
+    """The derivative act'(Z) of the activation `name`, entrywise."""
+    if name == "linear":
+        return np.ones_like(Z)
+    if name == "tanh":
+        return 1.0 - np.tanh(Z) ** 2
+    if name == "relu":
+        return (Z > 0).astype(float)
+    if name == "sigmoid":
+        s = activate(Z, "sigmoid")
+        return s * (1.0 - s)
+    raise ValueError(f"unknown activation {name!r}")
+
+
 def layer_stats(X, weights, name):
     """Mean, std and mean square of every layer's activations (zero biases)."""
     A = np.asarray(X, dtype=float)
@@ -52,3 +66,20 @@ def layer_stats(X, weights, name):
         stds.append(A.std())
         mean_sqs.append(np.mean(A**2))
     return {"mean": np.array(means), "std": np.array(stds), "mean_sq": np.array(mean_sqs)}
+
+
+def weight_gradients(X, weights, name, G):
+    """Frobenius norm of dW_k for every layer, back-propagating G = dL/dA_L."""
+    A = np.asarray(X, dtype=float)
+    inputs, pre = [], []
+    for W in weights:
+        inputs.append(A)
+        pre.append(A @ W)
+        A = activate(pre[-1], name)
+    dA = np.asarray(G, dtype=float)
+    norms = np.zeros(len(weights))
+    for k in reversed(range(len(weights))):
+        dZ = dA * slope(pre[k], name)
+        norms[k] = np.linalg.norm(inputs[k].T @ dZ)
+        dA = dZ @ weights[k].T
+    return norms
