@@ -135,6 +135,11 @@ def _history(learner, X, Y, params, lr, steps, activation) -> np.ndarray:
                 hint = " (the first entry is weight_spread(params['W1']), before any step)"
         elif np.allclose(history[1:], expected[:-1], rtol=RTOL, atol=atol):
             hint = " (your values lag one step behind: record the spread after each update)"
+        elif activation != "tanh" and np.allclose(history, [
+                _spread(p["W1"]) for p in _train(X, Y, params, lr, steps, "tanh")],
+                rtol=RTOL, atol=atol):
+            hint = (f" (that is training with tanh: the activation {activation!r} was not passed "
+                    "on to gradients, whose default is 'tanh')")
         fail(f"{what}[{k}] is {fmt(history[k])}; expected {fmt(expected[k])}{hint}. The whole "
              f"history: {_row(history)}, expected {_row(expected)}; each step is "
              "p <- p - lr * gradients(X, Y, p, activation)['d' + key] for all four parameters")
@@ -208,6 +213,8 @@ def test_random_biases(learner, rng, seed):
             Mistake("sqrt(1/n_in)", math.sqrt(1 / 20), "the weights' scale was used for the "
                                                        "biases"),
             Mistake("1", 1.0, "b_value was not applied (a standard normal)"),
+            Mistake("b_value/sqrt(3)", 0.3 / math.sqrt(3), "that is the std of U(-b_value, "
+                                                           "b_value): draw from N(0, b_value**2)"),
         ]
         expect_std(b, 0.3, what, mistakes=mistakes, formula="b_value")
         expect_normal(b, 0.3, what, mistakes=mistakes, formula="b_value")
