@@ -228,14 +228,14 @@ def test_fresh_data(learner, rng):
     X = _inputs(rng, 4000, d, mix)
     sizes = [d, 64, 32, 8]
     params, what = _params(learner, X, sizes, "relu", rng, tol=1e-3)
-    fresh = _inputs(rng, 2000, d, mix)
+    fresh = _inputs(rng, 8000, d, mix)
     for layer, Z in enumerate(_forward(fresh, params, "relu")):
         # One entry per fresh (independent) row, cycling through the units.
         samples = Z[np.arange(Z.shape[0]), np.arange(Z.shape[0]) % Z.shape[1]]
         batch = _forward(X, params, "relu")[layer]
         centred = batch - batch.mean()
         kurtosis = float(np.mean(centred**4) / np.mean(centred**2) ** 2)
-        expect_std(samples, 1.0, f"{what}, then Z_{layer + 1} on 2000 fresh inputs (one unit "
+        expect_std(samples, 1.0, f"{what}, then Z_{layer + 1} on 8000 fresh inputs (one unit "
                    "per input)", kurtosis=max(kurtosis, 3.0))
 
 
