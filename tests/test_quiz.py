@@ -4,7 +4,6 @@ right option gives itself away neither by its letter nor by its length."""
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 from pathlib import Path
 
@@ -37,11 +36,11 @@ def _solution_answers() -> dict[str, str]:
 
 
 def _checks_key() -> dict[str, str]:
-    path = ROOT / "grader" / "checks" / "test_12_concepts.py"
-    spec = importlib.util.spec_from_file_location("quiz_checks", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return {q: entry[0] for q, entry in module.QUIZ.items()}
+    """The right letters in the checks' QUIZ table, read without importing the checks."""
+    tree = ast.parse((ROOT / "grader" / "checks" / "test_12_concepts.py").read_text())
+    quiz = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                and getattr(node.targets[0], "id", "") == "QUIZ")
+    return {q: entry[0] for q, entry in ast.literal_eval(quiz).items()}
 
 
 def test_every_question_has_four_options_and_one_key():
