@@ -68,8 +68,8 @@ def _replay(H, Q, activation, tol, max_iter, slip=""):
     """The scale LSUV gives the orthogonal start Q on the input H, by the card's rule or with
     one `slip` in it. Returns the factor W = factor * Q."""
     f = ACTIVATIONS[activation]
-    measure = {"post": lambda z: f(z).var(), "per_unit": lambda z: z.var(axis=0).mean()}.get(
-        slip, lambda z: z.var())
+    measure = {"post": lambda z: f(z).var(), "per_unit": lambda z: z.var(axis=0).mean(),
+               "std_as_var": lambda z: z.std()}.get(slip, lambda z: z.var())
     steps = max_iter - 1 if slip == "fewer" else max_iter
     factor, Z = 1.0, H @ Q
     with np.errstate(all="ignore"):
@@ -90,6 +90,8 @@ SLIPS = {
     "by_var": "W was divided by Var(Z) instead of its square root: scaling W by c scales the "
               "variance by c**2, so divide by sqrt(Var), the standard deviation",
     "times": "W was multiplied by sqrt(Var(Z)) instead of divided: divide by the std",
+    "std_as_var": "the standard deviation Z.std() was taken for the variance, so W was divided "
+                  "by the square root of the std: divide by sqrt(Z.var()), which is Z.std()",
     "post": "the variance *after* the activation was normalised; normalise the pre-activation "
             "Z = H @ W + b instead",
     "per_unit": "the variance of each unit was averaged (Z.var(axis=0).mean()), which leaves "
