@@ -126,28 +126,25 @@ def _explain_variance(X, params, activation, layer, tol, max_iter, what):
               if not (slip == "post" and layer == len(params) - 1)
               and math.isclose(_replay(H, starts[layer], activation, tol, max_iter, slip),
                                scale, rel_tol=1e-6)]
+    initial = X
+    for Q in starts[:layer]:
+        initial = f(initial @ Q)
+    inputs = [] if layer == 0 or activation == "linear" else [
+        (initial, "the layer was rescaled using a forward pass through the *initial* (not yet "
+                  "rescaled) earlier layers: rescale layer by layer, feeding each calibrated "
+                  "layer's output to the next"),
+        (zs[layer - 1], f"the layer was calibrated on Z_{layer} itself, without the "
+                        f"{activation}: apply the activation between layers, H = f(Z)"),
+    ]
+    causes += [why for H_wrong, why in inputs
+               if math.isclose(_replay(H_wrong, starts[layer], activation, tol, max_iter),
+                               scale, rel_tol=1e-6)]
     if len(causes) == 1:
         fail(f"{head} Your scale of W_{layer + 1} is what LSUV gives when {causes[0]}.")
     if causes:
         listed = "; or ".join(causes)
         fail(f"{head} Your scale of W_{layer + 1} is what LSUV gives in any of these cases "
              f"(the other checks tell them apart): {listed}.")
-    initial = X
-    for Q in starts[:layer]:
-        initial = f(initial @ Q)
-    inputs = [] if layer == 0 else [
-        (initial, "The layers before it are right, but this one was rescaled using a forward "
-                  "pass through the *initial* (not yet rescaled) earlier layers. Rescale layer "
-                  "by layer: after layer l is calibrated, recompute its output and feed that to "
-                  "layer l + 1."),
-        (zs[layer - 1], f"This layer was calibrated on Z_{layer} itself, without the "
-                        f"{activation}: apply the activation between layers, H = f(Z)."),
-    ]
-    for H_wrong, why in inputs:
-        if activation != "linear" and math.isclose(
-                _replay(H_wrong, starts[layer], activation, tol, max_iter), scale,
-                rel_tol=1e-6):
-            fail(f"{head} {why}")
     if math.isclose(scale, 1.0, rel_tol=1e-9):
         fail(f"{head} W_{layer + 1} is still exactly orthogonal (scale 1): it was never "
              "rescaled, or its rescales cancelled out.")
