@@ -285,14 +285,18 @@ class Worker:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def _kill_now(self) -> None:
+        """SIGKILL the worker, or its keeper's group if the keeper never told us its pid."""
+        if not self._signal(signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     def kill(self) -> None:
         """SIGKILL the worker, and with it (PID 1 of its namespace) all it started; wait for
         its keeper's exit code."""
-        if not self._signal(signal.SIGKILL):
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)  # the keeper, if it never spoke
-            except (ProcessLookupError, PermissionError):
-                pass
+        self._kill_now()
         try:
             self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -304,11 +308,7 @@ class Worker:
         if self.stopped:
             return
         self.stopped = True
-        if not self._signal(signal.SIGKILL):
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)  # the keeper, if it never spoke
-            except (ProcessLookupError, PermissionError):
-                pass
+        self._kill_now()
         for fd in (self.req_w, self.rep_r, self.pidfd):
             if fd is not None:
                 try:
