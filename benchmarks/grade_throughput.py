@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.deck.project import Project  # noqa: E402
-from grader.instructor.verify import load_mistakes  # noqa: E402
+from grader.instructor.verify import load_edits  # noqa: E402
 
 
 def build_class(folder: Path, students: int, seed: int = 7) -> None:
@@ -30,7 +30,7 @@ def build_class(folder: Path, students: int, seed: int = 7) -> None:
     choices = {}
     for card in project.cards:
         sources = [card.solution] * 3 + [card.stub]
-        sources += [m.source for m in load_mistakes(project, card)]
+        sources += [m.source for m in load_edits(project.mistakes_file(card), card, mistakes=True)]
         choices[card.module] = sources
     for i in range(students):
         student = folder / f"student{i:03d}"
