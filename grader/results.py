@@ -65,6 +65,15 @@ class Figure:
     labels: list[str]
     values: list[float]
 
+    def bar(self, value: float, width: int) -> str:
+        """`value` as block characters, scaled so that the largest finite value fills `width`.
+        A value that is not finite (a learner's nan or inf) gets no bar: its number says it."""
+        if not math.isfinite(value):
+            return ""
+        top = max((abs(v) for v in self.values if math.isfinite(v)), default=0.0) or 1.0
+        filled = abs(value) / top * width
+        return "█" * int(filled) + ("▌" if filled - int(filled) >= 0.5 else "")
+
 
 @dataclass
 class Measurement:

@@ -231,6 +231,18 @@ def test_passing_points_to_the_reference_and_bars_are_drawn():
     assert "std per layer" in text and "█" * 36 in text and "█" * 18 + " 0.5" in text
 
 
+def test_a_learners_nan_or_inf_in_a_figure_draws_no_bar_in_any_view():
+    """A std per layer of nan (a learner's overflow) once crashed `grader grade` mid-class while
+    it wrote the hand-back files: every view must draw the chart, the number saying nan."""
+    from grader.instructor.formats.text import details_markdown, figure_text
+
+    figure = Figure("std per layer", ["1", "2", "3"], [1.0, float("nan"), float("inf")])
+    check = CheckResult("a", "first", "failed", message="std explodes", figures=[figure])
+    for text in (render(exercise(check)), figure_text(figure), details_markdown(check)):
+        assert re.search(r"1 █{20,} 1\b", text)
+        assert re.search(r"2 ▏ nan", text) and re.search(r"3 ▏ inf", text)
+
+
 def test_printed_output_counts_repeated_lines_and_is_capped():
     output = "loss 0.5\n" * 20 + "".join(f"step {i}\n" for i in range(30))
     text = render(exercise(CheckResult("a", "first", "failed", message="wrong",

@@ -140,3 +140,15 @@ def test_the_documented_ci_matrix_is_valid_yaml_and_shares_one_key():
     commands = [r for r in runs if r.startswith(("grader grade", "grader merge"))]
     assert len(commands) == 2
     assert all('--key "$RUNNER_TEMP/grader.key"' in c for c in commands)
+
+
+def test_a_broken_view_is_a_failing_note_and_the_class_goes_on():
+    from grader.instructor.classrun import ClassResult, write_or_note
+
+    run = ClassResult()
+    written = []
+    write_or_note(run, "ada", lambda: 1 / 0)
+    write_or_note(run, "grace", lambda: written.append("grace"))
+    assert written == ["grace"] and run.failed
+    assert [(n.student, n.kind) for n in run.notes] == [("ada", "unwritten")]
+    assert "ZeroDivisionError" in run.notes[0].text and "bug in the grader" in run.notes[0].text

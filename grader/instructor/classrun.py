@@ -46,7 +46,7 @@ class ClassResult:
 
 def write_or_note(run: ClassResult, student: str, write: Callable[[], None]) -> None:
     """`write()`, or a note naming the file that could not be written and why: one student's
-    output never stops the class."""
+    output never stops the class, not even a bug in the grader's own views."""
     try:
         write()
     except (GraderError, OSError) as error:
@@ -56,3 +56,7 @@ def write_or_note(run: ClassResult, student: str, write: Callable[[], None]) -> 
             where, text = error.filename, error.strerror or str(error)
         name = Path(where).name if where else "a file"
         run.notes.append(Note(student, "unwritten", f"{name} not written: {text}"))
+    except Exception as error:  # a bug in a view: the class goes on, and the note says so
+        run.notes.append(Note(student, "unwritten", f"an output not written: the grader broke "
+                              f"({type(error).__name__}: {error}); this is a bug in the "
+                              "grader, please report it"))

@@ -196,11 +196,9 @@ class Bars:
         label_width = min(max((len(x) for x in labels), default=0), options.max_width // 3)
         room = options.max_width - self.indent - label_width - max(map(len, values), default=0)
         width = max(min(BAR_WIDTH, room - 3), 4)
-        top = max((abs(v) for v in figure.values), default=0.0) or 1.0
         yield Text.assemble(pad, literal(figure.title, "bold"))
         for label, value, shown in zip(labels, figure.values, values, strict=False):
-            filled = abs(value) / top * width
-            bar = "█" * int(filled) + ("▌" if filled - int(filled) >= 0.5 else "")
+            bar = figure.bar(value, width)
             text = Text(f"{pad}{label[:label_width].rjust(label_width)} ", no_wrap=True,
                         overflow="crop")
             text.append(bar or "▏", style="cyan")

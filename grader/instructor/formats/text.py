@@ -84,12 +84,10 @@ def innermost_line(check: CheckResult) -> int:
 
 def figure_text(figure: Figure) -> str:
     """A bar chart as plain text: one line per label, bars scaled to the largest value."""
-    top = max((abs(v) for v in figure.values), default=0.0) or 1.0
     width = max((len(label) for label in figure.labels), default=0)
     lines = [figure.title]
     for label, value in zip(figure.labels, figure.values, strict=False):
-        filled = abs(value) / top * BAR_WIDTH
-        bar = "█" * int(filled) + ("▌" if filled - int(filled) >= 0.5 else "")
+        bar = figure.bar(value, BAR_WIDTH)
         lines.append(f"{label.rjust(width)} {bar or '▏'} {value:.3g}")
     return clean("\n".join(lines))
 
