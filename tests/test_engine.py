@@ -283,3 +283,26 @@ def test_forked_workers_isolate_each_run(deck, tmp_path):
     assert "stopped after 1 s" in messages(verdict["loop"])
     assert "memory limit" in messages(verdict["hog"])
     assert gone("300.4203")
+
+
+def test_the_same_file_gets_the_same_global_draws_and_output_on_every_run(tmp_path):
+    """Code that (wrongly) draws from np.random or random gets numbers seeded by the run, and a
+    warning names the learner's file, not the worker's random scratch folder: grading a file
+    twice gives the same feedback."""
+    from grader.checkapi.learner import LearnerModule
+
+    source = tmp_path / "draws.py"
+    source.write_text("import random\nimport numpy as np\n\ndef draw():\n"
+                      "    print(np.log(np.zeros(1)))\n"
+                      "    return [float(np.random.rand()), random.random()]\n")
+    seen = []
+    for seed in (7, 7, 8):
+        module = LearnerModule(source, seed=seed)
+        try:
+            seen.append((module.call("draw"), module.last_call.output))
+        finally:
+            module.close()
+    assert seen[0] == seen[1] and seen[0][0] != seen[2][0]
+    output = seen[0][1]
+    assert "draws.py:5: RuntimeWarning: divide by zero" in output, output
+    assert "grader-worker" not in output and "/tmp" not in output

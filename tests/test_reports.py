@@ -419,3 +419,14 @@ def test_check_writes_the_full_report_a_classroom_report_points_to(tmp_path):
     doc = json.loads(run.stdout)
     assert doc["status"] == "pass" and doc["max_score"] == 10
     assert json.loads(full.read_text())["exercises"][0]["number"] == "03"
+
+
+def test_tied_counts_are_listed_in_the_same_order_whatever_order_students_finished():
+    from grader.instructor.stats import most_failed
+
+    def graded(names):
+        return {n: [ExerciseResult("03", "xavier", "Xavier", "03_xavier.py", checks=[
+            CheckResult(f"t{n}", f"check {n}", "failed")])] for n in names}
+
+    assert most_failed(graded("ba")) == most_failed(graded("ab")) == [
+        ("03 · check a", 1), ("03 · check b", 1)]

@@ -140,6 +140,7 @@ class LearnerModule:
     timeout: float = DEFAULT_TIMEOUT
     worker: Worker | None = None
     zygote: Zygote | None = None  # where replacement workers are forked from, if anywhere
+    seed: int = 0  # seeds the worker's global generators: the same file, the same feedback
     calls: list[CallInfo] = field(default_factory=list)
     timed_out: set[str] = field(default_factory=set)  # functions that ran out of time this run
     load_output: str = ""
@@ -214,7 +215,8 @@ class LearnerModule:
         try:
             self.worker.wait_ready()
             path = self.worker.place(source)
-            reply = self.worker.request({"op": "load", "path": path}, self.timeout)
+            reply = self.worker.request({"op": "load", "path": path, "seed": self.seed},
+                                        self.timeout)
         except WorkerDied as died:
             self._load_failure = LearnerProblem(f"while your file was being imported, it "
                                                 f"{died.cause}{_sample(died)}", died.kind)

@@ -154,7 +154,7 @@ class GraderPlugin:
         if self.module is None or self.module.path != run.path:
             self._close_learner()
             self.module = LearnerModule(run.path, self.limits, worker=run.worker,
-                                        zygote=self.zygote)
+                                        zygote=self.zygote, seed=run.seed)
         elif run.worker is not None:
             run.worker.stop()
         self.module.timed_out.clear()  # each run (a verify trial too) meets its own time limits

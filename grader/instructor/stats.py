@@ -44,7 +44,7 @@ def most_failed(graded: dict[str, list[ExerciseResult]], top: int = 10
             for check in result.checks:
                 if not check.passed:
                     counts[f"{result.number} · {check.title}"] += 1
-    return counts.most_common(top)
+    return _most_common(counts, top)
 
 
 def common_mistakes(graded: dict[str, list[ExerciseResult]], top: int = 10
@@ -55,7 +55,13 @@ def common_mistakes(graded: dict[str, list[ExerciseResult]], top: int = 10
         seen = {f"{r.number} · {named_mistake(c.message)}" for r in results for c in r.checks
                 if not c.passed and named_mistake(c.message)}
         counts.update(seen)
-    return counts.most_common(top)
+    return _most_common(counts, top)
+
+
+def _most_common(counts: Counter[str], top: int) -> list[tuple[str, int]]:
+    """The `top` largest counts, ties in the order of their keys: the same class gives the same
+    report whatever order its students were graded in."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
 
 
 @dataclass

@@ -38,6 +38,7 @@ PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 OUTPUT_CHARS = 8192  # printed output kept per request, as the worker also keeps it
 STACK_BYTES = 65536
 NOTED = "GRADER_SANDBOX_NOTED"
+SITE_PACKAGES = re.compile(r"(?<![\w/.-])/[^\s:\"']*/(?:site|dist)-packages/")
 
 
 def sandbox_mode() -> str:
@@ -193,7 +194,17 @@ class Worker:
             self._send(message)
         except OSError:
             raise self._death(timeout) from None
-        return bounded(self._receive(timeout))
+        reply = bounded(self._receive(timeout))
+        if "output" in reply:
+            reply["output"] = self.short_paths(reply["output"])
+        return reply
+
+    def short_paths(self, text: str) -> str:
+        """Printed output (warnings name files) with the learner's file by its own name and
+        libraries from their package folder: no random scratch path, nothing of this machine's
+        layout, the same text on every run."""
+        text = text.replace(f"{self.scratch}/src/", "")
+        return SITE_PACKAGES.sub("", text)
 
     def _send(self, message: dict[str, Any]) -> None:
         payload = wire.encode(message)

@@ -141,7 +141,7 @@ class Server:
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request["op"]
         if op == "load":
-            return self.load(request["path"])
+            return self.load(request["path"], int(request.get("seed") or 0))
         if self.module is None:
             return {"ok": False, "kind": "internal", "message": "no module loaded"}
         name = request["name"]
@@ -167,8 +167,13 @@ class Server:
             reply["inputs"] = [list(args), kwargs]
         return reply
 
-    def load(self, path: str) -> dict[str, Any]:
+    def load(self, path: str, seed: int) -> dict[str, Any]:
+        """Import the learner's file, the global generators seeded first: code that (wrongly)
+        draws from `np.random` or `random` gets the same numbers, and feedback, every time."""
         import importlib.util
+
+        self.np.random.seed(seed % 2**32)
+        random.seed(seed)
 
         folder = os.path.dirname(os.path.abspath(path))
         self.learner_files = {os.path.realpath(path)}
