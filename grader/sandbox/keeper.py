@@ -68,8 +68,13 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
         os.close(fd)
 
     def end(signum: int, frame: Any) -> None:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        # Also sent (by the zygote, when the grader is done) while the worker is being reaped
+        # below, or once it has been: then there is no worker left to kill or wait for.
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
         namespaces.release(groups)
         os._exit(128 + signal.SIGKILL)
 

@@ -11,7 +11,6 @@ SIGKILL through a pidfd; as PID 1 of its PID namespace it takes every process it
 
 from __future__ import annotations
 
-import atexit
 import fcntl
 import os
 import re
@@ -30,7 +29,7 @@ from grader.errors import GraderError
 from grader.sandbox import confine, keeper, wire
 from grader.sandbox.policy import MODES, Limits, make_plan
 from grader.sandbox.source import Source
-from grader.sandbox.zygote import ForkedProcess, Zygote
+from grader.sandbox.zygote import ForkedProcess, Zygote, wait_at_exit
 
 FRAME = struct.Struct("<Q")
 PIPE_SIZE = 1024 * 1024
@@ -78,7 +77,6 @@ def shared_zygote() -> Zygote | None:
             zygote = _zygotes[os.getpid()] = Zygote(worker_env())
         except (OSError, AttributeError):
             return None
-        atexit.register(zygote.close)
     return zygote
 
 
@@ -320,6 +318,8 @@ class Worker:
             return
         self.stopped = True
         self._kill_now()
+        if isinstance(self.proc, subprocess.Popen):
+            wait_at_exit(self.proc.wait)  # a keeper we spawned: waited for before we exit
         for fd in (self.req_w, self.rep_r, self.pidfd):
             if fd is not None:
                 try:

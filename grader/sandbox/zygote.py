@@ -4,16 +4,25 @@ keeper per worker in a few milliseconds instead of starting Python and numpy aga
 Each forked keeper gets exactly what a spawned one gets (see `grader.sandbox.keeper`): its plan
 and its four descriptors (request and reply pipes, output file, stack-sample file), passed over
 a Unix socket with SCM_RIGHTS. The zygote runs with the worker's scrubbed environment, is
-non-dumpable, and dies with the grader process that started it."""
+non-dumpable, and dies with the grader process that started it.
+
+Every process is waited for by the one that started it (worker by keeper, keeper by zygote,
+zygote by the grader process, even a pool process that leaves through `os._exit`), so the CPU
+time and peak memory of all of them add up in the grader's own `RUSAGE_CHILDREN`, as `time`
+and the benchmarks read it."""
 
 from __future__ import annotations
 
 import json
+import multiprocessing.util
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from grader.sandbox.procfs import stat_fields
@@ -29,6 +38,13 @@ def _running(pid: int) -> bool:
         return True
     fields = stat_fields(pid)
     return fields is None or fields[0] != "Z"
+
+
+def wait_at_exit(wait: Callable[[], object]) -> None:
+    """Call `wait` (for a process we started) when this process ends: at interpreter exit, and
+    in a pool process of `grader grade`, which leaves through os._exit (skipping atexit) right
+    after multiprocessing's finalizers."""
+    multiprocessing.util.Finalize(None, wait, exitpriority=0)
 
 
 class ForkedProcess:
@@ -65,6 +81,7 @@ class Zygote:
             start_new_session=True,
         )
         theirs.close()
+        wait_at_exit(self.close)
 
     def _ask(self, message: dict[str, Any], fds: list[int] | None = None) -> dict[str, Any]:
         socket.send_fds(self.sock, [json.dumps(message).encode()], fds or [])
@@ -85,17 +102,17 @@ class Zygote:
         return self.proc.poll() is None
 
     def close(self) -> None:
+        """End the zygote and wait for it: it stops the workers still running and waits for
+        every keeper first (see `serve`). Safe to call again."""
         self.sock.close()
         try:
-            self.proc.wait(timeout=2)
+            self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
 
 
 def serve(sock: socket.socket) -> None:
-    import signal
-
     import numpy.random  # noqa: F401 - imported once here (numpy too), inherited by every fork
 
     from grader.sandbox import identity, keeper, libc, policy, wire, worker  # noqa: F401
@@ -108,8 +125,9 @@ def serve(sock: socket.socket) -> None:
         try:
             data, fds, _, _ = socket.recv_fds(sock, 65536, 8)
         except OSError:
-            return
-        if not data:
+            data = b""
+        if not data:  # the grader is done: stop what still runs, then wait for every keeper
+            _end_keepers()
             return
         request = json.loads(data)
         _reap(codes)
@@ -138,6 +156,31 @@ def _reap(codes: dict[int, int], keep: int = 1024) -> None:
         codes[pid] = os.waitstatus_to_exitcode(status)
     for pid in list(codes)[:-keep]:
         del codes[pid]
+
+
+def _end_keepers() -> None:
+    """SIGTERM every keeper not reaped yet (each kills its worker and waits for it), and wait
+    for all of them."""
+    for pid in _children():
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def _children() -> list[int]:
+    """Our children not reaped yet (as Linux lists them; none where it cannot). A child's pid
+    cannot be reused before we reap it, so signalling these reaches no one else."""
+    try:
+        text = Path(f"/proc/self/task/{os.getpid()}/children").read_text()
+    except OSError:
+        return []
+    return [int(pid) for pid in text.split()]
 
 
 def _wait(pid: int, timeout: float, codes: dict[int, int]) -> int | None:
