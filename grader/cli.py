@@ -120,9 +120,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # One BLAS thread: the checks' own arithmetic must not fight the worker for the cores.
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
     args = _parser().parse_args(argv)
     if args.sandbox:
         os.environ["GRADER_SANDBOX"] = args.sandbox  # read by every worker this run starts
