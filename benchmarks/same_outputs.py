@@ -20,11 +20,11 @@ from typing import Any
 # Report fields that change from run to run, or with the checks' code, never with a verdict.
 VOLATILE = {"seconds", "graded_with", "signature"}
 SKIPPED = {"grader.key"}  # each run's own signing key
-DURATION = r"\d+(\.\d+)?\s*(min|ms|s)\b"
-MACHINE = [(re.compile(rf"{DURATION}(\s*{DURATION})*"), "<time>"),  # "2 min 3.4 s" is one
-           (re.compile(r"[0-9a-f]{64}"), "<digest>"),
-           (re.compile(r"/[^\s\"']*/grader-worker-[A-Za-z0-9_]+/"), "<scratch>/"),
-           (re.compile(r"/[^\s\"']*/site-packages/"), "<site-packages>/")]
+DURATION = r"\b\d+(\.\d+)?\s*(min|ms|s)\b"
+MACHINE = [(re.compile(r"/[^\s\"']*/grader-worker-[A-Za-z0-9_]+/"), "<scratch>/"),  # first
+           (re.compile(r"/[^\s\"']*/site-packages/"), "<site-packages>/"),
+           (re.compile(r"\b[0-9a-f]{64}\b"), "<digest>"),
+           (re.compile(rf"{DURATION}(\s*{DURATION})*"), "<time>")]  # "2 min 3.4 s" is one
 
 
 def comparable(path: Path) -> str:
