@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from accounting import Usage, measure
-from same_outputs import compare
+from same_outputs import compare, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -138,8 +138,8 @@ def main() -> None:
             compared, differ, new = compare(args.same_as, out)
             for line in differ[:20]:
                 print(f"  {line}")
-            print(f"same as {args.same_as}? {compared} files compared, {len(differ)} differ"
-                  + (f", {len(new)} only in this run" if new else ""))
+            print(f"same as {args.same_as}? {summary(compared, differ)}"
+                  + (f"; {len(new)} files only in this run" if new else ""))
         if args.keep:
             print(f"kept in {args.keep}")
         else:

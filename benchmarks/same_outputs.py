@@ -4,13 +4,16 @@ printed summary a benchmark kept) must exist in AFTER with the same text once ti
 checks' fingerprint, signatures and the paths of the machine (a worker's scratch folder, where
 numpy is installed, as warnings print them) are taken out. Files only in AFTER are listed, not
 failed. A student report that differs is said to differ in its verdicts (a check's status or
-points) or in its feedback only.
+points) or in its feedback only. HTML files are compared by their text, not by where their
+panels wrap it (a longer install path in a warning wraps the line elsewhere); the Markdown
+hand-back holds the same text and is compared as it is.
 
 Run: `python benchmarks/same_outputs.py BEFORE AFTER` (exit 1 when any file differs).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -21,8 +24,8 @@ from typing import Any
 VOLATILE = {"seconds", "graded_with", "signature"}
 SKIPPED = {"grader.key"}  # each run's own signing key
 DURATION = r"\b\d+(\.\d+)?\s*(min|ms|s)\b"
-MACHINE = [(re.compile(r"/[^\s\"']*/grader-worker-[A-Za-z0-9_]+/"), "<scratch>/"),  # first
-           (re.compile(r"/[^\s\"']*/site-packages/"), "<site-packages>/"),
+MACHINE = [(re.compile(r"/[^\s\"'<>]*/grader-worker-[A-Za-z0-9_]+/"), "<scratch>/"),  # first
+           (re.compile(r"/[^\s\"'<>]*/site-packages/"), "<site-packages>/"),
            (re.compile(r"\b[0-9a-f]{64}\b"), "<digest>"),
            (re.compile(rf"{DURATION}(\s*{DURATION})*"), "<time>")]  # "2 min 3.4 s" is one
 
@@ -37,6 +40,8 @@ def comparable(path: Path) -> str:
             pass
     for pattern, stands_for in MACHINE:
         raw = pattern.sub(stands_for, raw)
+    if path.suffix == ".html":  # the words in order, without tags, spaces or panel borders
+        raw = re.sub(r"[\s\u2500-\u257f]+", "", html.unescape(re.sub(r"<[^>]*>", "", raw)))
     return raw
 
 
@@ -77,6 +82,12 @@ def compare(before: Path, after: Path) -> tuple[int, list[str], list[str]]:
     return compared, differ, new
 
 
+def summary(compared: int, differ: list[str]) -> str:
+    same_verdicts = sum(line.endswith("(feedback only)") for line in differ)
+    return (f"{compared} files compared, {len(differ)} differ" + (
+        f" ({same_verdicts} of them student reports with the same verdicts)" if differ else ""))
+
+
 def main() -> None:
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -85,7 +96,7 @@ def main() -> None:
         print(line)
     if new:
         print(f"{len(new)} files only in {sys.argv[2]}, e.g. {new[0]}")
-    print(f"{compared} files compared, {len(differ)} differ")
+    print(summary(compared, differ))
     sys.exit(1 if differ else 0)
 
 

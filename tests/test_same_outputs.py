@@ -21,9 +21,11 @@ REPORT = {"version": 1, "score": 1.5, "signature": "a" * 64, "graded_with": "b" 
                          "/work/.venv/lib/python3.11/site-packages/numpy/_core/x.py:9"}]}]}
 
 
-def write(folder: Path, report: dict, summary: str = "graded in 2 min 3.4 s") -> Path:
+def write(folder: Path, report: dict, summary: str = "graded in 2 min 3.4 s",
+          panel: str = "<span>│ overflow in</span>\n<span>│ square &amp; more │</span>") -> Path:
     (folder / "feedback").mkdir(parents=True)
     (folder / "ada.json").write_text(json.dumps(report))
+    (folder / "feedback" / "ada.html").write_text(f"<pre>{panel}</pre>")
     (folder / "gradebook.csv").write_text("student,points\nada,1.5\n")
     (folder / "feedback" / "ada.md").write_text(f"# ada\n{summary}\n")
     (folder / "grader.key").write_text("secret of this run")
@@ -38,10 +40,11 @@ def test_timings_signatures_keys_and_machine_paths_do_not_count(tmp_path):
     check["output"] = ("/tmp/grader-worker-zz_99/src/03_xavier.py:4: RuntimeWarning: x\n"
                        "/usr/lib/python3/site-packages/numpy/_core/x.py:9")
     before = write(tmp_path / "before", REPORT)
-    after = write(tmp_path / "after", other, summary="graded in 45 s")
+    after = write(tmp_path / "after", other, summary="graded in 45 s",
+                  panel="<span>│ overflow in square &amp;</span>\n<span>│ more      │</span>")
     (after / "grader.key").write_text("another key")
     (after / "summary.txt").write_text("only in the new run")
-    assert compare(before, after) == (3, [], ["summary.txt"])
+    assert compare(before, after) == (4, [], ["summary.txt"])
 
 
 def test_a_verdict_a_message_or_a_missing_file_counts(tmp_path):
@@ -53,5 +56,7 @@ def test_a_verdict_a_message_or_a_missing_file_counts(tmp_path):
     assert compare(before, write(tmp_path / "m", message))[1] == [
         "differs: ada.json (feedback only)"]
     (tmp_path / "m" / "gradebook.csv").unlink()
+    (tmp_path / "m" / "feedback" / "ada.html").write_text("<pre>│ overflow in cube</pre>")
     assert compare(before, tmp_path / "m")[1] == ["differs: ada.json (feedback only)",
+                                                  "differs: feedback/ada.html",
                                                   "missing: gradebook.csv"]
