@@ -107,3 +107,95 @@ def test_what_the_learner_returns_arrives_as_it_is(learner):
 
 def test_what_a_check_passes_arrives_as_it_is(learner):
     assert learner.kinds(np.float32(1), 1.0, np.bool_(False)) == ["float32", "float", "bool"]
+
+
+@pytest.mark.parametrize("shape", [(3,), (0, 4), (300, 300)], ids=["small", "empty", "large"])
+def test_arrays_arrive_as_arrays_of_their_own(shape):
+    """Small and large (written from their own memory) alike: equal bits, a C-contiguous,
+    aligned, writeable base array that owns its data, even when one blob is named twice."""
+    sent = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) * 0.1
+    back, back_t = wire.decode(wire.encode([sent, sent.T]))
+    for got, want in ((back, sent), (back_t, sent.T)):
+        assert type(got) is np.ndarray and got.shape == want.shape and got.dtype == want.dtype
+        assert got.tobytes() == np.ascontiguousarray(want).tobytes()
+        assert got.base is None and got.flags.writeable and got.flags.c_contiguous
+        assert got.flags.aligned
+    head = json.dumps([{"$nd": [0, "<f8", [2]]}, {"$nd": [0, "<f8", [2]]}]).encode()
+    blob = np.array([1.0, 2.0]).tobytes()  # a forged message naming blob 0 twice
+    first, second = wire.decode(b"".join([wire._LEN.pack(len(head)), head, wire._LEN.pack(1),
+                                          wire._LEN.pack(len(blob)), blob]))
+    first[0] = 9.0
+    assert second.tolist() == [1.0, 2.0]
+
+
+def test_a_message_longer_or_shorter_than_its_frame_is_refused():
+    data = wire.encode({"x": np.ones(5)})
+    with pytest.raises(ValueError, match="trailing"):
+        wire.decode(data + b"\0")
+    with pytest.raises(ValueError, match="longer than its length"):
+        wire.decode(data[:-1])
+    head = b"{}"
+    with pytest.raises(ValueError, match="longer than its length"):  # a huge declared blob
+        wire.decode(b"".join([wire._LEN.pack(len(head)), head, wire._LEN.pack(1),
+                              wire._LEN.pack(2**60)]))
+
+
+def test_stack_takes_only_plain_arrays_of_one_shape_and_dtype():
+    rows = [np.full((2, 3), k, dtype=np.float32) for k in range(4)]
+    stacked = wire.stack(rows)
+    assert stacked is not None and stacked.shape == (4, 2, 3) and stacked.dtype == np.float32
+    back = wire.rows(wire.decode(wire.encode(stacked)), 4)
+    assert [r.tobytes() for r in back] == [r.tobytes() for r in rows]
+    assert all(type(r) is np.ndarray and r.dtype == np.float32 and r.shape == (2, 3)
+               for r in back)
+    for kept in ([], [np.float64(1.0), np.float64(2.0)], [np.array(1.0), np.array(2.0)],
+                 [np.ones(2), np.ones(3)], [np.ones(2), np.ones(2, dtype=np.float32)],
+                 [np.ones(2), [1.0, 1.0]], [np.ones(2, dtype=">f8")] * 2,
+                 [np.ones(2).view(np.matrix)] * 2):
+        assert wire.stack(kept) is None
+    with pytest.raises(ValueError):
+        wire.rows(stacked, 5)  # a reply claiming another count of rows
+    with pytest.raises(ValueError):
+        wire.rows(np.ones(4), 4)
+
+
+REPEATED = """
+import numpy as np
+
+def draw(rng):
+    return rng.normal(size=(3, 2))
+
+def ragged(rng):
+    return rng.normal(size=(int(rng.integers(1, 3)), 2))
+
+def zero_d(rng):
+    return np.array(rng.normal())
+
+def echo(x):
+    return x
+"""
+
+
+def test_repeat_hands_the_checks_a_list_of_separate_arrays(tmp_path: Path):
+    path = tmp_path / "learner.py"
+    path.write_text(textwrap.dedent(REPEATED))
+    module = LearnerModule(path, Limits())
+    try:
+        draws = module.repeat(50, "draw", np.random.default_rng(7))
+        expected_rng = np.random.default_rng(7)
+        expected = [expected_rng.normal(size=(3, 2)) for _ in range(50)]
+        assert type(draws) is list and len(draws) == 50
+        assert all(type(d) is np.ndarray and d.shape == (3, 2) and d.dtype == np.float64
+                   for d in draws)
+        assert all(np.array_equal(d, e) for d, e in zip(draws, expected, strict=True))
+        draws[0] += 1.0  # an in-place edit of one changes no other
+        assert np.array_equal(draws[1], expected[1]) and not np.shares_memory(draws[0],
+                                                                              draws[1])
+        ragged = module.repeat(20, "ragged", np.random.default_rng(1))
+        assert {d.shape for d in ragged} == {(1, 2), (2, 2)}
+        zero_d = module.repeat(3, "zero_d", np.random.default_rng(1))
+        assert all(type(d) is np.ndarray and d.shape == () for d in zero_d)
+        big = np.random.default_rng(2).normal(size=(600, 500))  # 2.4 MB each way
+        assert np.array_equal(module.echo([big, big[::2]])[1], big[::2])
+    finally:
+        module.close()

@@ -17,7 +17,6 @@ import re
 import select
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -29,9 +28,9 @@ from grader.errors import GraderError
 from grader.sandbox import confine, keeper, wire
 from grader.sandbox.policy import MODES, Limits, make_plan
 from grader.sandbox.source import Source
+from grader.sandbox.wire import FRAME
 from grader.sandbox.zygote import ForkedProcess, Zygote, wait_at_exit
 
-FRAME = struct.Struct("<Q")
 PIPE_SIZE = 1024 * 1024
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 OUTPUT_CHARS = 8192  # printed output kept per request, as the worker also keeps it
@@ -205,22 +204,21 @@ class Worker:
         return SITE_PACKAGES.sub("", text)
 
     def _send(self, message: dict[str, Any]) -> None:
-        payload = wire.encode(message)
-        view = memoryview(FRAME.pack(len(payload)) + payload)
-        while view:
-            view = view[os.write(self.req_w, view):]
+        wire.send(self.req_w, wire.encode_parts(message))
 
     def _receive(self, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
-        header = self._read(FRAME.size, deadline, timeout)
+        header = memoryview(bytearray(FRAME.size))
+        self._fill(header, deadline, timeout)
         (size,) = FRAME.unpack(header)
         if size > self.limits.reply:
             self.kill()
             raise WorkerDied(f"returned more than {self.limits.reply // 1024**2} MB of data",
                              "too_big")
-        body = self._read(size, deadline, timeout)
         try:
-            reply = wire.decode(body)
+            reply = wire.read_message(lambda buffer: self._fill(buffer, deadline, timeout), size)
+        except WorkerDied:
+            raise
         except Exception:
             self.kill()
             raise WorkerDied("sent back data the grader could not read", "garbled") from None
@@ -229,9 +227,9 @@ class Worker:
             raise WorkerDied("sent back data the grader could not read", "garbled")
         return reply
 
-    def _read(self, size: int, deadline: float, timeout: float) -> bytes:
-        chunks: list[bytes] = []
-        while size:
+    def _fill(self, buffer: memoryview, deadline: float, timeout: float) -> None:
+        """Fill `buffer` with the reply's next bytes by the deadline."""
+        while buffer:
             left = deadline - time.monotonic()
             ready, _, _ = select.select([self.rep_r], [], [], max(left, 0))
             if not ready:
@@ -240,12 +238,10 @@ class Worker:
                 raise WorkerDied(
                     f"stopped after {timeout:g} s: an endless loop, or far too slow?", "timeout",
                     frames)
-            chunk = os.read(self.rep_r, min(size, 1 << 20))
-            if not chunk:
+            got = os.readv(self.rep_r, [buffer])
+            if not got:
                 raise self._death(timeout)
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            buffer = buffer[got:]
 
     def sample_stack(self) -> list[dict[str, Any]]:
         """Where the learner's code is now: ask the worker's faulthandler for a stack dump

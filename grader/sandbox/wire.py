@@ -1,26 +1,35 @@
 """Plain data across the process boundary, without pickle.
 
 A message is a JSON document plus raw array bytes. Only these cross: numpy arrays of bool or
-numeric dtype (rebuilt with `np.frombuffer` from a validated dtype and shape, never unpickled,
-always a base `ndarray`), numpy scalars of those dtypes (rebuilt the same way, so `np.bool_`,
-`np.int64` or `np.float32` arrive as themselves, and a check can tell them from Python's `bool`,
-`int` and `float`), Python numbers, strings, None, lists, tuples and dicts of these, and
-`numpy.random.Generator` *arguments* (their bit generator's state). Anything else is refused with
-a description a learner can act on.
+numeric dtype (their bytes read straight into an array of a validated dtype and shape, never
+unpickled, always a base `ndarray` that owns its data), numpy scalars of those dtypes (rebuilt
+the same way, so `np.bool_`, `np.int64` or `np.float32` arrive as themselves, and a check can
+tell them from Python's `bool`, `int` and `float`), Python numbers, strings, None, lists, tuples
+and dicts of these, and `numpy.random.Generator` *arguments* (their bit generator's state).
+Anything else is refused with a description a learner can act on.
+
+On a pipe a message is framed by its length (`send`, `read_message`); large arrays are written
+from their own memory and read into the arrays handed back, so each crosses with one copy into
+the pipe and one out of it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 MAX_DEPTH = 64
 NUMERIC_KINDS = "biufc"
+_PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are (exactly these types)
+LARGE = 1 << 16  # bytes from which an array is written from its own memory, not copied first
 _LEN = struct.Struct("<Q")
+FRAME = _LEN  # the length before each message on a pipe
 
 
 class Unsupported(TypeError):
@@ -40,63 +49,154 @@ def describe(value: Any) -> str:
 
 
 def encode(value: Any) -> bytes:
-    blobs: list[bytes] = []
+    return b"".join(encode_parts(value))
+
+
+def encode_parts(value: Any) -> list[Any]:
+    """The message as buffers to write one after the other: arrays of `LARGE` bytes or more are
+    their own memory (not copied), everything else is joined into as few pieces as possible."""
+    blobs: list[Any] = []
     doc = _to_json(value, blobs, 0)
     head = json.dumps(doc, allow_nan=True, separators=(",", ":")).encode("utf-8")
-    parts = [_LEN.pack(len(head)), head, _LEN.pack(len(blobs))]
+    parts: list[Any] = []
+    small = [_LEN.pack(len(head)), head, _LEN.pack(len(blobs))]
     for blob in blobs:
-        parts += [_LEN.pack(len(blob)), blob]
-    return b"".join(parts)
+        size = blob.nbytes if isinstance(blob, np.ndarray) else len(blob)
+        small.append(_LEN.pack(size))
+        if size < LARGE:
+            small.append(blob.tobytes() if isinstance(blob, np.ndarray) else blob)
+        else:
+            parts += [b"".join(small), blob]
+            small = []
+    return [*parts, b"".join(small)]
 
 
-def decode(data: bytes) -> Any:
-    view = memoryview(data)
-    (head_len,) = _LEN.unpack_from(view, 0)
-    pos = _LEN.size
-    doc = json.loads(bytes(view[pos : pos + head_len]).decode("utf-8"))
-    pos += head_len
-    (count,) = _LEN.unpack_from(view, pos)
-    pos += _LEN.size
-    blobs: list[bytes] = []
-    for _ in range(count):
-        (size,) = _LEN.unpack_from(view, pos)
-        pos += _LEN.size
-        blobs.append(bytes(view[pos : pos + size]))
-        pos += size
-    if pos != len(data):
+def send(fd: int, payload: bytes | list[Any]) -> None:
+    """Write one framed message: `payload` is its bytes or its buffers (`encode_parts`)."""
+    parts = [payload] if isinstance(payload, bytes) else payload
+    size = sum(memoryview(part).nbytes for part in parts)
+    for part in (FRAME.pack(size), *parts):
+        view = memoryview(part).cast("B")
+        while view:
+            view = view[os.write(fd, view):]
+
+
+def decode(data: bytes | bytearray | memoryview) -> Any:
+    """A whole message held in memory (see `read_message`)."""
+    view = memoryview(data).cast("B")
+    pos = 0
+
+    def fill(buffer: memoryview) -> None:
+        nonlocal pos
+        buffer[:] = view[pos : pos + buffer.nbytes]
+        pos += buffer.nbytes
+
+    return _parse(fill, view.nbytes)
+
+
+def read_message(fill: Callable[[memoryview], None], size: int) -> Any:
+    """Decode a message of `size` bytes as it is read: `fill(buffer)` fills a buffer completely
+    (or raises). A small message is read whole, at once; in a large one each array's bytes are
+    read straight into the array handed back, allocated once its dtype and shape are validated
+    and its length agrees with them, never beyond `size`."""
+    if size <= LARGE:
+        data = memoryview(bytearray(size))
+        fill(data)
+        return decode(data)
+    return _parse(fill, size)
+
+
+def _parse(fill: Callable[[memoryview], None], size: int) -> Any:
+    left = size
+
+    def read(buffer: memoryview) -> memoryview:
+        nonlocal left
+        if buffer.nbytes > left:
+            raise ValueError("a message longer than its length")
+        fill(buffer)
+        left -= buffer.nbytes
+        return buffer
+
+    def number() -> int:
+        return _LEN.unpack(read(memoryview(bytearray(_LEN.size))))[0]
+
+    head = read(memoryview(bytearray(min(number(), left + 1))))
+    doc = json.loads(bytes(head).decode("utf-8"))
+    count = number()
+    specs: dict[int, tuple[np.dtype, tuple[int, ...]]] = {}
+    if count:
+        _array_specs(doc, specs, 0)
+    blobs: list[_Blob] = []
+    for index in range(count):
+        nbytes = number()
+        if nbytes > left:
+            raise ValueError("a message longer than its length")
+        dtype, shape = specs.get(index, (None, ()))
+        if dtype is not None and nbytes == dtype.itemsize * math.prod(shape):
+            blob = _Blob(np.empty(shape, dtype=dtype))
+        else:
+            blob = _Blob(None, np.empty(nbytes, dtype=np.uint8))
+        read(memoryview(blob.data))
+        blobs.append(blob)
+    if left:
         raise ValueError("trailing bytes after the message")
     return _from_json(doc, blobs, 0)
 
 
-def _to_json(value: Any, blobs: list[bytes], depth: int) -> Any:
+def _to_json(value: Any, blobs: list[Any], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise Unsupported(f"data nested more than {MAX_DEPTH} levels deep")
+    kind = type(value)
+    if kind in _PLAIN:  # exact types first, commonest first: no branch below could take them
+        return value
+    if kind is list or kind is tuple:
+        items = [_to_json(v, blobs, depth + 1) for v in value]
+        return items if kind is list else {"$tuple": items}
+    if kind is dict:
+        return {"$dict": [[_to_json(k, blobs, depth + 1), _to_json(v, blobs, depth + 1)]
+                          for k, v in value.items()]}
+    if kind is np.ndarray:
+        if value.dtype.kind not in NUMERIC_KINDS:
+            raise Unsupported(f"a numpy array of dtype {value.dtype} (only numbers and bools)")
+        blobs.append(np.ascontiguousarray(value).reshape(-1).view(np.uint8))
+        return {"$nd": [len(blobs) - 1, value.dtype.str, list(value.shape)]}
     if value is None or isinstance(value, bool | str):
         return value
-    if isinstance(value, int) and type(value) is int:
+    if isinstance(value, int) and kind is int:
         return value
-    if isinstance(value, float) and type(value) is float:
+    if isinstance(value, float) and kind is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, np.generic) and value.dtype.kind in NUMERIC_KINDS:
         blobs.append(value.tobytes())
         return {"$np": [len(blobs) - 1, value.dtype.str]}
     if isinstance(value, complex):
         return {"$complex": [value.real, value.imag]}
-    if type(value) is np.ndarray:
-        if value.dtype.kind not in NUMERIC_KINDS:
-            raise Unsupported(f"a numpy array of dtype {value.dtype} (only numbers and bools)")
-        blobs.append(np.ascontiguousarray(value).tobytes())
-        return {"$nd": [len(blobs) - 1, value.dtype.str, list(value.shape)]}
     if isinstance(value, np.random.Generator):
         bitgen = value.bit_generator
         return {"$rng": {"name": type(bitgen).__name__, "state": _state_json(bitgen.state)}}
-    if type(value) in (list, tuple):
-        items = [_to_json(v, blobs, depth + 1) for v in value]
-        return items if type(value) is list else {"$tuple": items}
-    if type(value) is dict:
-        return {"$dict": [[_to_json(k, blobs, depth + 1), _to_json(v, blobs, depth + 1)]
-                          for k, v in value.items()]}
     raise Unsupported(describe(value))
+
+
+def stack(values: list[Any]) -> np.ndarray | None:
+    """One array for `repeat()`'s values when they are plain arrays of one shape (at least one
+    dimension) and one native numeric dtype, so that one blob crosses instead of hundreds; None
+    otherwise (the list crosses as it is, refused as it would be). `rows` undoes it."""
+    first = values[0] if values else None
+    if (type(first) is not np.ndarray or first.ndim == 0
+            or first.dtype.kind not in NUMERIC_KINDS or not first.dtype.isnative):
+        return None
+    if any(type(v) is not np.ndarray or v.shape != first.shape or v.dtype != first.dtype
+           for v in values):
+        return None
+    return np.stack(values)
+
+
+def rows(stacked: Any, count: int) -> list[np.ndarray]:
+    """`stack`'s array as the list it was made from: arrays equal in values, shape and dtype
+    (views of one buffer, each its own rows). A reply that is not `count` rows is refused."""
+    if not isinstance(stacked, np.ndarray) or stacked.ndim < 2 or stacked.shape[0] != count:
+        raise ValueError("stacked values of the wrong shape")
+    return list(stacked)
 
 
 def _state_json(state: Any) -> Any:
@@ -136,24 +236,64 @@ def set_generator_state(rng: np.random.Generator, state: Any) -> None:
     rng.bit_generator.state = _state_py(state)
 
 
-def _array(body: Any, blobs: list[bytes]) -> np.ndarray:
-    """Raw bytes plus a dtype string and a shape: only plain numeric dtypes are accepted, so no
-    object (and no pickle) can ever be made from the data."""
+class _Blob:
+    """One array's bytes as read: straight into `owner`, the array its first `$nd` asked for,
+    or into plain bytes when no valid `$nd` matched them."""
+
+    def __init__(self, owner: np.ndarray | None, data: np.ndarray | None = None):
+        self.owner = owner
+        self.data = owner.reshape(-1).view(np.uint8) if owner is not None else data
+
+
+def _spec(body: Any) -> tuple[int, np.dtype, tuple[int, ...]]:
+    """A blob index, a dtype and a shape: only plain numeric dtypes are accepted, so no object
+    (and no pickle) can ever be made from the data."""
     index, dtype_str, shape = body
     dtype = np.dtype(str(dtype_str))
     if dtype.kind not in NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:
         raise ValueError("array of a forbidden dtype")
     shape = tuple(int(n) for n in shape)
-    data = blobs[int(index)]
-    if len(data) != dtype.itemsize * int(np.prod(shape, dtype=np.int64)):
+    if any(n < 0 for n in shape):
+        raise ValueError("a negative dimension")
+    return int(index), dtype, shape
+
+
+def _array_specs(doc: Any, specs: dict[int, tuple[np.dtype, tuple[int, ...]]],
+                 depth: int) -> None:
+    """The dtype and shape each blob is first wanted as, where valid (`_from_json` refuses the
+    rest)."""
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(doc, list):
+        for item in doc:
+            _array_specs(item, specs, depth + 1)
+    elif isinstance(doc, dict) and len(doc) == 1:
+        (tag, body), = doc.items()
+        try:
+            if tag in ("$nd", "$np"):
+                index, dtype, shape = _spec(body if tag == "$nd" else [*body[:2], []])
+                specs.setdefault(index, (dtype, shape))
+                return
+        except (ValueError, TypeError, IndexError):
+            return
+        _array_specs(body, specs, depth + 1)
+
+
+def _array(body: Any, blobs: list[_Blob]) -> np.ndarray:
+    index, dtype, shape = _spec(body)
+    blob = blobs[index]
+    if blob.owner is not None and blob.owner.dtype == dtype and blob.owner.shape == shape:
+        owner, blob.owner = blob.owner, None  # handed out once; a second use gets a copy
+        return owner
+    if blob.data.nbytes != dtype.itemsize * math.prod(shape):
         raise ValueError("array data of the wrong size")
-    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+    return np.frombuffer(blob.data, dtype=dtype).reshape(shape).copy()
 
 
-def _from_json(doc: Any, blobs: list[bytes], depth: int) -> Any:
+def _from_json(doc: Any, blobs: list[_Blob], depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise ValueError("data nested too deeply")
-    if doc is None or isinstance(doc, bool | int | float | str):
+    if type(doc) in _PLAIN or type(doc) is float:
         return doc
     if isinstance(doc, list):
         return [_from_json(v, blobs, depth + 1) for v in doc]
