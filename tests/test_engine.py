@@ -306,3 +306,69 @@ def test_the_same_file_gets_the_same_global_draws_and_output_on_every_run(tmp_pa
     output = seen[0][1]
     assert "draws.py:5: RuntimeWarning: divide by zero" in output, output
     assert "grader-worker" not in output and "/tmp" not in output
+
+
+GLOBAL_RNG = """
+import random
+import threading
+import os
+import numpy as np
+
+def plain(x):
+    return x
+
+def uses_np(x):
+    return np.random.rand()
+
+def uses_normal(x):
+    return np.random.normal()
+
+def uses_random(x):
+    return random.random()
+
+def reseeds(x):
+    np.random.seed(7)
+    return x
+
+def other_bit_generator(x):
+    np.random.set_bit_generator(np.random.PCG64(x))
+    return x
+
+def ends_soon(x):
+    threading.Timer(0.05, os._exit, (0,)).start()
+    return x
+"""
+
+
+@pytest.fixture
+def learner(tmp_path: Path):
+    from grader.checkapi.learner import LearnerModule
+
+    path = tmp_path / "learner.py"
+    path.write_text(GLOBAL_RNG)
+    module = LearnerModule(path, Limits())
+    yield module
+    module.close()
+
+
+def test_each_use_of_a_global_generator_is_seen_and_only_then(learner):
+    """`random` alone, `np.random` alone, the cached second normal of a Box-Muller pair (which
+    leaves the Mersenne Twister's words as they are), reseeding and another bit generator are
+    each reported; a call that touches neither is not, also right after one that did."""
+    touched = []
+    for name in ("plain", "uses_random", "plain", "uses_np", "plain", "uses_normal",
+                 "uses_normal", "plain", "reseeds", "reseeds", "other_bit_generator", "plain"):
+        getattr(learner, name)(3)
+        touched.append(learner.last_call.global_rng_touched)
+    assert touched == [False, True, False, True, False, True, True, False, True, False, True,
+                       False]
+
+
+def test_a_worker_that_ended_between_requests_is_replaced(learner):
+    assert learner.ends_soon(1) == 1
+    for _ in range(500):  # until its timer has ended it
+        if not learner.worker.alive():
+            break
+        time.sleep(0.01)
+    assert not learner.worker.alive()
+    assert learner.plain(2) == 2

@@ -234,9 +234,6 @@ class LearnerModule:
                                  "timeout")
         self.ensure_loaded()
         assert self.worker is not None
-        label = call_text(name, args, kwargs) if op == "call" else name
-        if times is not None:
-            label = f"{label}, called {times} times,"
         info = CallInfo(name=name)
         self.calls.append(info)
         message = {"op": op, "name": name, "args": list(args), "kwargs": dict(kwargs),
@@ -247,13 +244,14 @@ class LearnerModule:
         except WorkerDied as died:
             if died.kind == "timeout" and op == "call":
                 self.timed_out.add(name)
-            raise LearnerProblem(f"{label} {died.cause}{_sample(died)}", died.kind) from None
+            raise LearnerProblem(f"{_label(op, name, args, kwargs, times)} {died.cause}"
+                                 f"{_sample(died)}", died.kind) from None
         finally:
             info.seconds = time.perf_counter() - started
         info.output = str(reply.get("output", ""))
         info.global_rng_touched = bool(reply.get("global_rng"))
         if not reply.get("ok"):
-            raise _failure(reply, label, name, self.limits)
+            raise _failure(reply, _label(op, name, args, kwargs, times), name, self.limits)
         states = reply.get("rngs") or []
         generators = [a for a in (*args, *kwargs.values()) if isinstance(a, np.random.Generator)]
         for generator, state in zip(generators, states, strict=False):
@@ -261,7 +259,19 @@ class LearnerModule:
         if return_inputs:
             after_args, after_kwargs = reply.get("inputs") or ([], {})
             info.inputs_after = (list(after_args), dict(after_kwargs))
+        if times is not None and "rows" in reply:  # repeat()'s arrays, sent as one
+            try:
+                return wire.rows(reply["rows"], times)
+            except ValueError:
+                raise LearnerProblem(f"{_label(op, name, args, kwargs, times)} sent back data "
+                                     "the grader could not read", "garbled") from None
         return reply.get("value")
+
+
+def _label(op: str, name: str, args: tuple, kwargs: dict, times: int | None) -> str:
+    """How feedback names a request (made only when it failed: it summarizes every argument)."""
+    label = call_text(name, args, kwargs) if op == "call" else name
+    return label if times is None else f"{label}, called {times} times,"
 
 
 def _sample(died: WorkerDied) -> str:

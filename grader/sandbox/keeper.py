@@ -62,8 +62,8 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
     groups = namespaces.cgroups(pid, int(plan.limits["processes"]), int(plan.limits["memory"]))
     layers["processes"] = _processes(groups, plan, layers["namespaces"])
     pidns = not layers["namespaces"].startswith(OFF)
-    worker.send(rep_w, wire.encode({"keeper": True, "pid": pid, "pidns": pidns,
-                                    "layers": layers}))
+    wire.send(rep_w, wire.encode({"keeper": True, "pid": pid, "pidns": pidns,
+                                  "layers": layers}))
     for fd in (req_r, rep_w, out, stack):
         os.close(fd)
 

@@ -10,12 +10,12 @@ trusts none of it beyond being the learner's answer."""
 from __future__ import annotations
 
 import faulthandler
+import functools
 import importlib.machinery
 import io
 import os
 import random
 import signal
-import struct
 import sys
 import traceback
 from typing import Any, NoReturn
@@ -23,7 +23,6 @@ from typing import Any, NoReturn
 from grader.sandbox import confine
 from grader.sandbox.policy import Plan
 
-FRAME = struct.Struct("<Q")
 OUTPUT_LIMIT = 8192  # characters of printed output kept per request
 FRAMES_KEPT = 6  # traceback frames kept at each end of a long traceback
 
@@ -55,23 +54,13 @@ class BoundedText(io.TextIOBase):
         return out
 
 
-def read_exact(fd: int, size: int) -> bytes:
-    chunks = []
-    while size:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
+def read_into(fd: int, buffer: memoryview) -> None:
+    """Fill `buffer` from `fd`; EOFError if the stream ends first."""
+    while buffer:
+        got = os.readv(fd, [buffer])
+        if not got:
             raise EOFError
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def send(fd: int, payload: bytes) -> None:
-    data = FRAME.pack(len(payload)) + payload
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+        buffer = buffer[got:]
 
 
 def learner_frames(tb: Any, learner_files: set[str]) -> list[dict[str, Any]]:
@@ -128,15 +117,13 @@ class Server:
     def __init__(self) -> None:
         import numpy as np
 
-        from grader.sandbox import wire
+        from grader.sandbox import globalrng, wire
 
         self.np = np
         self.wire = wire
+        self.globalrng = globalrng
         self.module: Any = None
         self.learner_files: set[str] = set()
-
-    def rng_snapshot(self) -> tuple[Any, Any]:
-        return self.np.random.get_state(legacy=False), random.getstate()
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request["op"]
@@ -158,11 +145,17 @@ class Server:
         args, kwargs = request["args"], request["kwargs"]
         rngs = [a for a in (*args, *kwargs.values()) if isinstance(a, self.np.random.Generator)]
         times = request.get("times")
-        value = target(*args, **kwargs) if times is None else [
-            target(*args, **kwargs) for _ in range(int(times))
-        ]
-        reply = {"ok": True, "value": value,
-                 "rngs": [self.wire.generator_state(r) for r in rngs]}
+        reply: dict[str, Any] = {"ok": True}
+        if times is None:
+            reply["value"] = target(*args, **kwargs)
+        else:  # repeat(): many arrays of one shape cross as one (see `wire.stack`)
+            values = [target(*args, **kwargs) for _ in range(int(times))]
+            stacked = self.wire.stack(values)
+            if stacked is None:
+                reply["value"] = values
+            else:
+                reply["rows"] = stacked
+        reply["rngs"] = [self.wire.generator_state(r) for r in rngs]
         if request.get("return_inputs"):
             reply["inputs"] = [list(args), kwargs]
         return reply
@@ -189,16 +182,18 @@ class Server:
         return {"ok": True, "value": None}
 
     def serve(self, requests: int, replies: int) -> None:
+        rng = self.globalrng.GlobalRng()  # the global generators' state before each request
         while True:
             try:
-                (size,) = FRAME.unpack(read_exact(requests, FRAME.size))
-                request = self.wire.decode(read_exact(requests, size))
+                header = memoryview(bytearray(self.wire.FRAME.size))
+                read_into(requests, header)
+                request = self.wire.read_message(lambda buffer: read_into(requests, buffer),
+                                                 self.wire.FRAME.unpack(header)[0])
             except EOFError:
                 return
             if request.get("op") == "stop":
                 return
             captured = BoundedText()
-            before = self.rng_snapshot()
             sys.stdout = sys.stderr = captured
             try:
                 reply = self.handle(request)
@@ -207,9 +202,9 @@ class Server:
             finally:
                 sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
             reply["output"] = captured.text()
-            reply["global_rng"] = not _same_state(before, self.rng_snapshot(), self.np)
+            reply["global_rng"] = rng.changed()
             try:
-                payload = self.wire.encode(reply)
+                payload = self.wire.encode_parts(reply)
             except self.wire.Unsupported as exc:
                 payload = self.wire.encode({
                     "ok": False, "kind": "unsupported", "message": str(exc),
@@ -221,20 +216,7 @@ class Server:
                     "message": f"a value that could not be read ({type(exc).__name__})",
                     "output": reply["output"], "global_rng": reply["global_rng"],
                 })
-            send(replies, payload)
-
-
-def _same_state(a: tuple[Any, Any], b: tuple[Any, Any], np: Any) -> bool:
-    (np_a, py_a), (np_b, py_b) = a, b
-    if py_a != py_b:
-        return False
-    sa, sb = np_a["state"], np_b["state"]
-    return np_a["bit_generator"] == np_b["bit_generator"] and all(
-        np.array_equal(sa[k], sb[k]) if isinstance(sa[k], np.ndarray) else sa[k] == sb[k]
-        for k in sa
-    ) and np_a.get("has_gauss") == np_b.get("has_gauss") and (
-        np_a.get("gauss") == np_b.get("gauss")
-    )
+            self.wire.send(replies, payload)
 
 
 def run(requests: int, replies: int, output: int, stack: int, plan: Plan,
@@ -252,16 +234,17 @@ def run(requests: int, replies: int, output: int, stack: int, plan: Plan,
             os.close(fd)
         faulthandler.register(signal.SIGUSR1, file=stack, all_threads=False)
         server = Server()
-        sys.path[:] = [plan.source_dir, *(p for p in sys.path if _stdlib(p))]
+        sys.path[:] = [plan.source_dir, *stdlib_paths()]
         importlib.machinery.PathFinder.find_spec("_grader_warm_")  # list each folder now:
         # Landlock lets the worker read the standard library's files, not list its folder.
         layers = confine.apply(plan, layers)
         os.environ.update(HOME=plan.work_dir, TMPDIR=plan.work_dir)
         missing = confine.missing(layers)
-        if plan.mode == "strict" and missing:
-            send(replies, server.wire.encode({"ok": False, "kind": "sandbox", "layers": layers}))
-        else:
-            send(replies, server.wire.encode({"ok": True, "ready": True, "layers": layers}))
+        ready = not (plan.mode == "strict" and missing)
+        server.wire.send(replies, server.wire.encode(
+            {"ok": True, "ready": True, "layers": layers} if ready
+            else {"ok": False, "kind": "sandbox", "layers": layers}))
+        if ready:
             server.serve(requests, replies)
     except BaseException:  # a broken start: the traceback goes to the output file
         traceback.print_exc()
@@ -270,8 +253,25 @@ def run(requests: int, replies: int, output: int, stack: int, plan: Plan,
         os._exit(0)
 
 
-def _stdlib(path: str) -> bool:
+@functools.cache
+def stdlib_paths() -> tuple[str, ...]:
+    """The folders of `sys.path` a worker keeps: the standard library's, not site-packages."""
     import sysconfig
 
     stdlib = sysconfig.get_paths()["stdlib"]
-    return path.startswith(stdlib) and "-packages" not in path
+    return tuple(p for p in sys.path if p.startswith(stdlib) and "-packages" not in p)
+
+
+def warm() -> None:
+    """What every worker would do after its fork, done once in the zygote before it forks:
+    find the standard library's folders and list them (the worker then lists only its own),
+    and make the objects a first request makes (the global generators' ctypes views, the
+    wire's encoders)."""
+    import numpy as np
+
+    from grader.sandbox import globalrng, wire
+
+    importlib.machinery.PathFinder.find_spec("_grader_warm_", list(stdlib_paths()))
+    globalrng.GlobalRng()
+    wire.decode(wire.encode({"ok": True, "value": [np.zeros(2), np.float64(1.0), (1, "a")],
+                             "rngs": [wire.generator_state(np.random.default_rng(0))]}))

@@ -117,6 +117,7 @@ def serve(sock: socket.socket) -> None:
 
     from grader.sandbox import identity, keeper, libc, policy, wire, worker  # noqa: F401
 
+    worker.warm()  # what every worker would otherwise do after its fork
     identity.dumpable(False)
     libc.die_with_parent(signal.SIGKILL)
 
