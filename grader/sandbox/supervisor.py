@@ -288,7 +288,14 @@ class Worker:
         return WorkerDied(*explain_exit(keeper.decode_exit(code), self.limits))
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        """Whether the worker can still answer: once it is ready, one poll of its pidfd (readable
+        when it has ended), asked before every request; before that, its keeper's state."""
+        if self.stopped:
+            return False
+        if self.pidfd is None:
+            return self.proc.poll() is None
+        ended, _, _ = select.select([self.pidfd], [], [], 0)
+        return not ended
 
     def _kill_now(self) -> None:
         """SIGKILL the worker, or its keeper's group if the keeper never told us its pid."""
