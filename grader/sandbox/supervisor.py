@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grader import blas_threads
 from grader.errors import GraderError
 from grader.sandbox import confine, keeper, wire
 from grader.sandbox.policy import MODES, Limits, make_plan
@@ -89,11 +90,10 @@ def worker_env() -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": PACKAGE_PARENT,
-        # One thread each: numbers do not depend on the machine, and a worker uses one core.
-        "OPENBLAS_NUM_THREADS": "1",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
         "NO_COLOR": "1",
+        # One thread each, whatever the user set: a worker's numbers do not depend on the
+        # machine, and a worker uses one core.
+        **dict.fromkeys(blas_threads.VARIABLES, "1"),
     })
     return env
 
