@@ -12,7 +12,7 @@ from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.instructor.submissions import submission_file
 from grader.results import NO_FILE, ExerciseResult, total_points
-from grader.sandbox.supervisor import Limits, Worker, shared_zygote
+from grader.sandbox.supervisor import Limits, Worker
 
 
 def learner_file(project: Project, card: Card, submission: Path | None, solution: bool,
@@ -34,27 +34,21 @@ def check_cards(project: Project, cards: list[Card], submission: Path | None = N
                 solution: bool = False, seed: int = DEFAULT_SEED,
                 limits: Limits | None = None, early: Worker | None = None
                 ) -> list[ExerciseResult]:
-    """Grade each card's learner file; a worker for the first one starts before pytest loads
-    (or is handed in as `early`, already starting). The learner's own files (no `submission`,
-    not the solutions) get only the checks visible to them; the rest are counted in `withheld`."""
-    from grader.checkapi.runner import run_checks
+    """Grade each card's learner file, all in one pytest session; the first one's worker starts
+    before the session does (or is handed in as `early`, already starting), each next one while
+    the checks of the one before run. The learner's own files (no `submission`, not the
+    solutions) get only the checks visible to them; the rest are counted in `withheld`."""
+    from grader.checkapi.runner import run_cards
 
-    limits = limits or Limits()
     files = [learner_file(project, c, submission, solution, len(cards)) for c in cards]
-    for card in cards:
-        if not project.checks_file(card).is_file():
-            raise GraderError(f"no checks for exercise {card.number}: expected "
-                              f"{project.checks_file(card)}")
-    if early is None and files and files[0][0] is not None:
-        early = Worker(limits)
-    results = []
-    for index, (card, (path, (kind, missing))) in enumerate(zip(cards, files, strict=True)):
-        worker = early if index == 0 else None
-        if worker is None and path is not None:
-            worker = Worker(limits, shared_zygote())  # --all: fork, do not start Python again
-        run = Run(path, seed=seed, worker=worker, missing=missing or "no file", missing_kind=kind)
-        results += run_checks(card, project.checks_file(card), [run], limits,
-                              visible_only=submission is None and not solution)
+    runs = [Run(path, seed=seed, worker=early if index == 0 else None,
+                missing=missing or "no file", missing_kind=kind, checks=project.checks_file(card))
+            for index, (card, (path, (kind, missing))) in enumerate(zip(cards, files,
+                                                                          strict=True))]
+    results: list[ExerciseResult] = []
+    run_cards([(card, project.checks_file(card)) for card in cards], runs,
+              lambda _, result: results.append(result), limits,
+              visible_only=submission is None and not solution, forked=len(cards) > 1)
     return results
 
 

@@ -1,15 +1,20 @@
 """The pytest plugin that runs a deck's hidden checks against one or more learner files.
 
-Checks are collected once; `pytest_runtestloop` then runs every check once per *run* (a learner
-file and a seed), each run with its own worker process. That is how `grader verify` repeats trials
-and `grader grade` goes through a class without paying for pytest's start-up and collection again.
+The checks modules of a session are collected once; `pytest_runtestloop` then takes the *runs*
+(a learner file, a seed and the checks module to run) one after the other, as they come, and runs
+every check of the run's module with the run's own worker process. That is how `grader verify`
+repeats trials and `grader grade` goes through a class without paying for pytest's start-up and
+collection again. Reports are lean: the outcome is classified from the exception itself, so
+pytest's long traceback (most of its cost per failed check) is never built.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 import zlib
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +35,13 @@ from grader.results import (
     VISIBILITIES,
     CheckResult,
 )
-from grader.sandbox.supervisor import Limits, Worker, shared_zygote
+from grader.sandbox.supervisor import Limits, Worker
+from grader.sandbox.zygote import Zygote
+
+if sys.version_info >= (3, 11):
+    from builtins import BaseExceptionGroup
+else:  # pytest's own backport
+    from exceptiongroup import BaseExceptionGroup
 
 DEFAULT_SEED = 20240513
 
@@ -45,6 +56,12 @@ class Run:
     missing: str = "no file"  # the message every check gets when `path` is None
     missing_kind: str = NO_FILE  # and their kind: NO_FILE, TWO_CANDIDATES or REFUSED_FILE
     worker: Worker | None = None  # a worker started early, to overlap with pytest's start-up
+    checks: Path | None = None  # the checks module whose checks this run goes through
+
+    def shares_worker_with(self, other: Run | None) -> bool:
+        """Trials of one file against one checks module (grader verify) share a worker; any
+        other file, or the same file for another exercise, gets its own."""
+        return other is not None and (other.path, other.checks) == (self.path, self.checks)
 
 
 @dataclass
@@ -58,20 +75,26 @@ class RunOutcome:
 
 
 class GraderPlugin:
-    def __init__(self, runs: list[Run], limits: Limits,
-                 on_result: Callable[[RunOutcome], None] | None = None,
-                 prepare: Callable[[int], None] | None = None, visible_only: bool = False):
+    """Runs `runs` (taken one at a time, so they may come from a queue) and hands each run's
+    outcome to `on_result` as soon as it is done; `finished` once every run has been taken."""
+
+    def __init__(self, runs: Iterable[Run], limits: Limits,
+                 on_result: Callable[[RunOutcome], None], zygote: Zygote | None = None,
+                 visible_only: bool = False):
         self.runs = runs
         self.visible_only = visible_only  # the learner's own run: only checks visible to them
-        self.withheld = 0  # checks left out because they are not visible to the learner
+        # checks left out per checks module because they are not visible to the learner
+        self.withheld: dict[Path, int] = {}
         self.limits = limits
         self.on_result = on_result
-        self.prepare = prepare  # called with a run's index before it starts (to pre-start workers)
-        self.zygote = shared_zygote() if len(runs) > 1 else None
-        self.collect_errors: list[str] = []
+        self.zygote = zygote  # where replacement workers are forked from (None: started afresh)
+        self.collect_errors: list[tuple[Path, str]] = []  # the collector's path, pytest's text
         self.marker_errors: list[GraderError] = []  # a bad visibility value, with file and line
+        self.error: BaseException | None = None  # what stopped the runs, raised after pytest
+        self.finished = False
         self.module: LearnerModule | None = None  # the current run's learner proxy
         self.run: Run | None = None
+        self._rootpath = Path()
         self._phases: dict[str, tuple[str, BaseException | None]] = {}
 
     # -- configuration and fixtures -------------------------------------------------------------
@@ -81,6 +104,7 @@ class GraderPlugin:
         config.addinivalue_line("markers", "limit(seconds): time limit per call into the learner")
         config.addinivalue_line("markers", "visibility(who): visible (default), after_due_date, "
                                 "after_published or hidden: when the learner sees the check")
+        self._rootpath = config.rootpath
 
     @pytest.fixture
     def learner(self, request: pytest.FixtureRequest) -> LearnerModule:
@@ -105,7 +129,8 @@ class GraderPlugin:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.collect_errors.append(str(report.longrepr))
+            where = self._rootpath / report.nodeid.split("::", 1)[0]
+            self.collect_errors.append((where.resolve(), str(report.longrepr)))
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]
                                       ) -> None:
@@ -122,36 +147,41 @@ class GraderPlugin:
         if hidden:
             config.hook.pytest_deselected(items=hidden)
             items[:] = [item for item in items if item not in hidden]
-        self.withheld = len(hidden)
+        for item in hidden:
+            module = item.path.resolve()
+            self.withheld[module] = self.withheld.get(module, 0) + 1
 
     # -- running --------------------------------------------------------------------------------
 
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         if self.collect_errors or self.marker_errors:
             return True
+        by_module: dict[Path, list[pytest.Item]] = defaultdict(list)
+        for item in session.items:
+            by_module[item.path.resolve()].append(item)
+        previous: Run | None = None
         try:
-            for index, run in enumerate(self.runs):
-                if self.prepare is not None:
-                    self.prepare(index + 1)
-                outcome = self._run_one(session, run)
-                if self.on_result is not None:
-                    self.on_result(outcome)
+            for run in self.runs:
+                items = by_module.get(run.checks.resolve(), []) if run.checks else []
+                self.on_result(self._run_one(run, items, run.shares_worker_with(previous)))
+                previous = run
+            self.finished = True
+        except (Exception, KeyboardInterrupt) as error:  # raised again after pytest, unchanged
+            self.error = error
         finally:
             self._close_learner()
         return True
 
-    def _run_one(self, session: pytest.Session, run: Run) -> RunOutcome:
+    def _run_one(self, run: Run, items: list[pytest.Item], shared: bool) -> RunOutcome:
         started = time.perf_counter()
         outcome = RunOutcome(run)
         self.run = run
-        items = session.items
         if run.path is None:
             outcome.checks = [_result(item, FAILED, run.missing) for item in items]
             for check in outcome.checks:
                 check.kind = run.missing_kind
             return outcome
-        # Trials of the same file (grader verify) share one worker; any other file gets its own.
-        if self.module is None or self.module.path != run.path:
+        if self.module is None or not shared:
             self._close_learner()
             self.module = LearnerModule(run.path, self.limits, worker=run.worker,
                                         zygote=self.zygote, seed=run.seed)
@@ -186,6 +216,25 @@ class GraderPlugin:
         result.figures = expect.take_figures()
         result.measurements = measure.take_measurements()
         return result
+
+    @pytest.hookimpl(specname="pytest_runtest_makereport", tryfirst=True)
+    def pytest_lean_report(self, item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+        """The phase's report with pytest's outcome but without its long traceback, which costs
+        about 20 ms a failed check and which nothing here reads (`_classify` reads the
+        exception). Registered as `pytest_runtest_makereport`, before pytest's own."""
+        error = call.excinfo.value if call.excinfo is not None else None
+        longrepr: tuple[str, int, str] | str | None = None
+        if error is None:
+            outcome = "passed"
+        elif _skipped(error):
+            outcome = "skipped"
+            longrepr = (str(item.path), (item.location[1] or 0) + 1,
+                        f"Skipped: {_skip_reason(error)}")
+        else:
+            outcome = "failed"
+            longrepr = f"{type(error).__name__} (the grader classifies it, not pytest)"
+        return pytest.TestReport(item.nodeid, item.location, {}, outcome, longrepr, call.when,
+                                 duration=call.duration, start=call.start, stop=call.stop)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
@@ -251,6 +300,13 @@ def _result(item: pytest.Item, status: str, message: str = "") -> CheckResult:
 
 def _skip_reason(error: BaseException | None) -> str:
     return str(getattr(error, "msg", "") or "skipped")
+
+
+def _skipped(error: BaseException) -> bool:
+    """pytest's own rule (`TestReport.from_item_and_call`): a skip, or a group of skips only."""
+    if isinstance(error, pytest.skip.Exception):
+        return True
+    return isinstance(error, BaseExceptionGroup) and error.split(pytest.skip.Exception)[1] is None
 
 
 def _from_error(item: pytest.Item, error: BaseException) -> CheckResult:

@@ -1,11 +1,11 @@
-"""Run a checks module over one or many learner files (see `grader.checkapi.plugin`) and score
-the runs."""
+"""Run checks modules over one or many learner files in one pytest session (see
+`grader.checkapi.plugin`) and score the runs."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from grader.deck.card import Card
 from grader.errors import GraderError
 from grader.results import ExerciseResult
 from grader.sandbox.supervisor import Limits, Worker, shared_zygote
+from grader.sandbox.zygote import Zygote
 
 # Built-in pytest plugins the checks never use: not loading them saves start-up time.
 UNUSED_PLUGINS = ["cacheprovider", "stepwise", "terminal", "doctest", "junitxml", "pastebin",
@@ -66,50 +67,112 @@ def _forget_other_module(checks_file: Path) -> None:
         del sys.modules[checks_file.stem]
 
 
-def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | None = None,
-               visible_only: bool = False) -> list[ExerciseResult]:
-    """Run `checks_file` once per run; results in the order of `runs`. With several runs,
-    workers are forked from this process's zygote rather than started from scratch.
-    `visible_only` (the learner's own run) leaves out checks whose visibility is not "visible"."""
+class _Prestarted:
+    """The runs, handed out one at a time: when one is handed out, the next one's worker is
+    already starting, so that its start-up overlaps this run's checks."""
+
+    def __init__(self, runs: Iterable[Run], limits: Limits, zygote: Zygote | None):
+        self._runs = iter(runs)
+        self._limits = limits
+        self._zygote = zygote
+        self._last: Run | None = None
+        self.workers: list[Worker] = []  # every worker started here or handed in
+        self._next = self._take()  # the first run's worker starts before pytest does
+
+    def _take(self) -> Run | None:
+        run = next(self._runs, None)
+        if run is None:
+            return None
+        if run.worker is None and run.path is not None and not run.shares_worker_with(self._last):
+            run.worker = Worker(self._limits, self._zygote)
+        if run.worker is not None:
+            self.workers.append(run.worker)
+        self._last = run
+        return run
+
+    def __iter__(self) -> Iterator[Run]:
+        while self._next is not None:
+            run, self._next = self._next, self._take()
+            yield run
+
+
+def run_cards(cards: list[tuple[Card, Path]], runs: Iterable[Run],
+              on_result: Callable[[Run, ExerciseResult], None], limits: Limits | None = None,
+              visible_only: bool = False, forked: bool = True) -> None:
+    """One pytest session: the checks module of each card (card, checks file) is collected once,
+    then each run goes through its module's checks (`run.checks`) with a worker of its own, and
+    its result is handed to `on_result` as soon as it is done, in the order of `runs` (which may
+    be a generator: runs are taken one at a time). `forked`: workers are forked from this
+    process's zygote rather than started from scratch. `visible_only` (the learner's own run)
+    leaves out checks whose visibility is not "visible"."""
     import pytest
 
-    if not checks_file.is_file():
-        raise GraderError(f"no checks for exercise {card.number}: expected {checks_file}")
+    for card, checks_file in cards:
+        if not checks_file.is_file():
+            raise GraderError(f"no checks for exercise {card.number}: expected {checks_file}")
     limits = limits or Limits()
-
-    def prepare(index: int) -> None:
-        # Start the next run's worker now so that its start-up overlaps this run's checks.
-        if (index < len(runs) and runs[index].path is not None
-                and runs[index].worker is None
-                and (index == 0 or runs[index].path != runs[index - 1].path)):
-            runs[index].worker = Worker(limits, shared_zygote() if len(runs) > 1 else None)
-
-    prepare(0)
-    results: list[ExerciseResult] = []
+    modules = {checks_file.resolve(): card for card, checks_file in cards}
+    zygote = shared_zygote() if forked else None
+    prestarted = _Prestarted(runs, limits, zygote)
 
     def finish(outcome: RunOutcome) -> None:
-        result = to_exercise(card, outcome)
-        result.withheld = plugin.withheld
-        results.append(result)
+        module = outcome.run.checks.resolve() if outcome.run.checks else None
+        if module not in modules:
+            raise GraderError(f"{outcome.run.checks} is not a checks module of this session")
+        result = to_exercise(modules[module], outcome)
+        result.withheld = plugin.withheld.get(module, 0)
+        on_result(outcome.run, result)
 
-    plugin = GraderPlugin(runs, limits, on_result=finish, prepare=prepare,
-                          visible_only=visible_only)
-    _forget_other_module(checks_file)
-    args = [str(checks_file), "--rootdir", str(checks_file.parent), "-c", os.devnull,
+    plugin = GraderPlugin(prestarted, limits, finish, zygote, visible_only=visible_only)
+    for _, checks_file in cards:
+        _forget_other_module(checks_file)
+    root = os.path.commonpath([str(checks_file.parent.resolve()) for _, checks_file in cards])
+    args = [*(str(checks_file) for _, checks_file in cards), "--rootdir", root, "-c", os.devnull,
             *PYTEST_ARGS]
     try:
         with _quiet_pytest_env():
             code = pytest.main(args, plugins=[plugin])
     finally:
-        for run in runs:
-            if run.worker is not None and run.worker.alive():
-                run.worker.stop()
+        for worker in prestarted.workers:
+            if worker.alive():
+                worker.stop()
+    _raise_setup_error(plugin, [checks_file for _, checks_file in cards])
+    if plugin.error is not None:
+        raise plugin.error
+    if not plugin.finished:
+        raise GraderError(f"the checks did not run (pytest exit code {int(code)})",
+                          cards[0][1] if len(cards) == 1 else None)
+
+
+def _raise_setup_error(plugin: GraderPlugin, checks_files: list[Path]) -> None:
+    """The first checks module (in the cards' order) with a bad marker or that did not load,
+    named with its file (and line)."""
+    for checks_file in checks_files:
+        module = checks_file.resolve()
+        for error in plugin.marker_errors:
+            if error.path is not None and Path(error.path).resolve() == module:
+                raise error
+        for where, text in plugin.collect_errors:
+            if where == module:
+                raise _not_loaded(text, checks_file)
     if plugin.marker_errors:
         raise plugin.marker_errors[0]
     if plugin.collect_errors:
-        detail = plugin.collect_errors[0].strip().splitlines()[-1:]
-        raise GraderError(f"the checks module could not be loaded: {' '.join(detail)}",
-                          checks_file)
-    if len(results) != len(runs):
-        raise GraderError(f"the checks did not run (pytest exit code {int(code)})", checks_file)
+        raise _not_loaded(plugin.collect_errors[0][1], plugin.collect_errors[0][0])
+
+
+def _not_loaded(text: str, where: Path) -> GraderError:
+    detail = text.strip().splitlines()[-1:]
+    return GraderError(f"the checks module could not be loaded: {' '.join(detail)}", where)
+
+
+def run_checks(card: Card, checks_file: Path, runs: list[Run], limits: Limits | None = None,
+               visible_only: bool = False) -> list[ExerciseResult]:
+    """Run `checks_file` once per run; results in the order of `runs`. With several runs,
+    workers are forked from this process's zygote rather than started from scratch."""
+    results: list[ExerciseResult] = []
+    for run in runs:
+        run.checks = checks_file
+    run_cards([(card, checks_file)], runs, lambda _, result: results.append(result), limits,
+              visible_only=visible_only, forked=len(runs) > 1)
     return results
