@@ -1,12 +1,12 @@
 """`grader grade`: grade a class of submissions in isolation and in parallel.
 
-Students are graded in batches; each batch runs one pytest session per exercise (checks collected
-once) with one worker process per student, and batches run in parallel processes. Every student's
-full feedback is written, signed, to `OUT/<key>.json` as soon as their batch is done, so an
-interrupted run resumes where it stopped: a report is reused only if the grader signed it, for
-this student, this submission (content hash) and these checks; anything else is re-graded and
-named. `--shard K/N` takes a stable slice of the class (grader.instructor.merge joins the
-shards). See docs/grading.md.
+Each of `--jobs` processes runs one pytest session (every checks module collected once) and
+takes the next student whenever it is free; a student is graded on every exercise in turn, each
+exercise in a worker process of its own. Every student's full feedback is written, signed, to
+`OUT/<key>.json` as soon as they are graded, so an interrupted run resumes where it stopped: a
+report is reused only if the grader signed it, for this student, this submission (content hash)
+and these checks; anything else is re-graded and named. `--shard K/N` takes a stable slice of
+the class (grader.instructor.merge joins the shards). See docs/grading.md.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from grader.checkapi.plugin import DEFAULT_SEED, Run
@@ -40,9 +42,11 @@ from grader.instructor.student_report import (
     signed_report,
 )
 from grader.instructor.submissions import Submission, discover
-from grader.results import exercise_from_dict
+from grader.results import ExerciseResult, exercise_from_dict
 
-BATCH = 8
+# What a grading process is given: the deck's root, a private checks folder or None, each
+# student's file (or None, with the problem's kind and message) per exercise, and the seed.
+Plans = dict[str, dict[str, tuple[str | None, str, str]]]
 
 
 @dataclass(frozen=True)
@@ -67,31 +71,32 @@ class Shard:
         return digest % self.count == self.index - 1
 
 
-def grade_batch(root: str, checks: str | None,
-                plans: dict[str, dict[str, tuple[str | None, str, str]]], seed: int
-                ) -> dict[str, list[dict]]:
-    """Grade some students on every exercise (runs in a pool process); `plans` gives each
-    student's file per exercise, or None with the problem's kind and message. Plain dicts come
-    back."""
-    from grader.checkapi.runner import run_checks
+def grade_students(root: str, checks: str | None, plans: Plans, seed: int,
+                   keys: Iterable[str], done: Callable[[str, list[dict]], None]) -> None:
+    """Grade the students `keys` gives (taken one at a time, whenever the last one is done) on
+    every exercise, in one pytest session; hand each one's results (plain dicts) to `done` as
+    soon as they are graded."""
+    from grader.checkapi.runner import run_cards
 
     project = Project(Path(root), Path(checks) if checks else None)
-    graded: dict[str, list[dict]] = {key: [] for key in plans}
-    for card in project.cards:
-        runs = []
-        for key, plan in plans.items():
-            path, kind, missing = plan[card.number]
-            runs.append(Run(Path(path) if path else None, seed=seed, label=key,
-                            missing=missing, missing_kind=kind))
-        for run, result in zip(runs, run_checks(card, project.checks_file(card), runs),
-                               strict=True):
-            graded[run.label].append(result.to_dict())
-    return graded
+    cards = [(card, project.checks_file(card)) for card in project.cards]
 
+    def runs() -> Iterator[Run]:
+        for key in keys:
+            for card, checks_file in cards:
+                path, kind, missing = plans[key][card.number]
+                yield Run(Path(path) if path else None, seed=seed, label=key, missing=missing,
+                          missing_kind=kind, checks=checks_file)
 
-def _batches(keys: list[str], jobs: int) -> list[list[str]]:
-    size = max(1, min(BATCH, -(-len(keys) // max(jobs, 1))))
-    return [keys[i:i + size] for i in range(0, len(keys), size)]
+    graded: list[dict] = []
+
+    def finish(run: Run, result: ExerciseResult) -> None:
+        graded.append(result.to_dict())
+        if len(graded) == len(cards):
+            done(run.label, graded.copy())
+            graded.clear()
+
+    run_cards(cards, runs(), finish)
 
 
 def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
@@ -122,15 +127,21 @@ def grade_class(project: Project, submissions: Path, out: Path, jobs: int = 0,
             run.reports[student.name] = reused
     if progress:
         progress(len(run.reports), len(students))
-    for student, exercises in _grade(project, todo, found, jobs, seed):
+
+    def graded(student: Student, exercises: list[dict]) -> None:
         submission = found[student.key]
         report = _graded_report(student, submission, graded_with, exercises)
         run.reports[student.name] = report
         text = signed_report(student, submission, graded_with, report.results, key)
-        write_or_note(run, student.name, lambda s=student, r=report, t=text: write_student_outputs(
-            out, s.key, s.name, r.results, formats or [], t))
+        write_or_note(run, student.name, lambda: write_student_outputs(
+            out, student.key, student.name, report.results, formats or [], text))
         if progress:
             progress(len(run.reports), len(students))
+
+    _grade(project, todo, found, jobs, seed, graded)
+    # The class's files list students in the roster's order, whatever order they were graded in
+    # (processes finish in any order) and whether a report was reused or graded now.
+    run.reports = {s.name: run.reports[s.name] for s in students if s.name in run.reports}
     _write_missing_formats(run, out, [s for s in students if s not in todo], formats or [])
     _name_stale(run, out, klass.students, students)
     write_class_outputs(out, run.graded, formats or [], time.perf_counter() - started,
@@ -153,37 +164,90 @@ def _check_setup(project: Project, submissions: Path, out: Path, key_file: Path 
 
 
 def _grade(project: Project, students: list[Student], found: dict[str, Submission], jobs: int,
-           seed: int) -> Iterator[tuple[Student, list[dict]]]:
-    """Grade `students` in batches, in parallel; yield each one's results as they come."""
+           seed: int, graded: Callable[[Student, list[dict]], None]) -> None:
+    """Grade `students` in `jobs` processes; hand each one's results to `graded` as they come."""
     by_key = {s.key: s for s in students}
     plans = {s.key: {n: (str(found[s.key].files[n].path) if n in found[s.key].files else None,
                          *found[s.key].problem(n)) for n in (c.number for c in project.cards)}
              for s in students}
     checks = str(project.checks_override) if project.checks_override else None
     jobs = jobs or os.cpu_count() or 1
-    calls = [(str(project.root), checks, {k: plans[k] for k in batch}, seed)
-             for batch in _batches(list(plans), jobs)]
-    for graded in _run_batches(calls, jobs):
-        for key, exercises in graded.items():
-            yield by_key[key], exercises
+    if jobs <= 1 or len(plans) <= 1:
+        grade_students(str(project.root), checks, plans, seed, list(plans),
+                       lambda key, exercises: graded(by_key[key], exercises))
+        return
+    for key, exercises in _in_processes(str(project.root), checks, plans, seed, jobs):
+        graded(by_key[key], exercises)
+
+
+def _in_processes(root: str, checks: str | None, plans: Plans, seed: int, jobs: int
+                  ) -> Iterator[tuple[str, list[dict]]]:
+    """`grade_students` in `jobs` forked processes that share one queue of students (each
+    takes the next when it is free); each student's results as soon as they come."""
+    context = get_context("fork")
+    taken = context.Value("i", 0)  # how many students the processes have taken
+    keys = list(plans)
+    readers: dict[Connection, BaseProcess] = {}
+    try:
+        for _ in range(min(jobs, len(keys))):
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(target=_serve, args=(root, checks, plans, seed, keys,
+                                                           taken, writer))
+            process.start()
+            writer.close()
+            readers[reader] = process
+        failure: BaseException | None = None
+        while readers:
+            for reader in wait(list(readers)):
+                try:
+                    message = reader.recv()
+                except EOFError:  # the process is done (or died: its exit code says)
+                    process = readers.pop(reader)
+                    process.join()
+                    if process.exitcode and failure is None:
+                        failure = GraderError(f"a grading process ended with exit code "
+                                              f"{process.exitcode}; run again to grade the "
+                                              "students it had not finished")
+                    continue
+                if isinstance(message, BaseException):
+                    failure = failure or message
+                    with taken.get_lock():  # the others finish their student and stop
+                        taken.value = len(keys)
+                else:
+                    yield message
+        if failure is not None:
+            raise failure
+    finally:
+        for process in readers.values():
+            process.terminate()
+            process.join()
+
+
+def _serve(root: str, checks: str | None, plans: Plans, seed: int, keys: list[str],
+           taken: Synchronized, results: Connection) -> None:
+    """A grading process: students from the shared queue, each one's results sent back as soon
+    as they are graded; an error is sent back to be raised in the grader."""
+    def queue() -> Iterator[str]:
+        while True:
+            with taken.get_lock():
+                index = taken.value
+                taken.value += 1
+            if index >= len(keys):
+                return
+            yield keys[index]
+
+    try:
+        grade_students(root, checks, plans, seed, queue(),
+                       lambda key, exercises: results.send((key, exercises)))
+    except BaseException as error:  # every error is the grader's to report, in the grader
+        results.send(error)
+    finally:
+        results.close()
 
 
 def _within(path: Path, folder: Path) -> bool:
     inner, outer = path.resolve(), folder.resolve()
     return inner == outer or outer in inner.parents
-
-
-def _run_batches(calls: list[tuple], jobs: int) -> Iterator[dict[str, list[dict]]]:
-    if jobs <= 1 or len(calls) <= 1:
-        for call in calls:
-            yield grade_batch(*call)
-        return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
-        pending = {pool.submit(grade_batch, *call) for call in calls}
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
 
 
 def _graded_report(student: Student, submission: Submission, graded_with: str,
