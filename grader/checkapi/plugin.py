@@ -177,6 +177,8 @@ class GraderPlugin:
         outcome = RunOutcome(run)
         self.run = run
         if run.path is None:
+            if run.worker is not None:  # handed in for a file that turned out to be missing
+                run.worker.stop()
             outcome.checks = [_result(item, FAILED, run.missing) for item in items]
             for check in outcome.checks:
                 check.kind = run.missing_kind

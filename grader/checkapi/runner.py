@@ -68,32 +68,47 @@ def _forget_other_module(checks_file: Path) -> None:
 
 
 class _Prestarted:
-    """The runs, handed out one at a time: when one is handed out, the next one's worker is
-    already starting, so that its start-up overlaps this run's checks."""
+    """The runs, taken one at a time, each only when the one before is done (a grading process
+    takes its next student only when it is free). The first run's worker starts before pytest
+    does; with `spare`, each time a run is handed out a worker starts for whichever run comes
+    next, so that its start-up overlaps this run's checks. The plugin uses or stops the worker of
+    each run it is handed; `close()` stops the rest."""
 
-    def __init__(self, runs: Iterable[Run], limits: Limits, zygote: Zygote | None):
+    def __init__(self, runs: Iterable[Run], limits: Limits, zygote: Zygote | None, spare: bool):
         self._runs = iter(runs)
         self._limits = limits
         self._zygote = zygote
-        self._last: Run | None = None
-        self.workers: list[Worker] = []  # every worker started here or handed in
-        self._next = self._take()  # the first run's worker starts before pytest does
+        self._spare_wanted = spare
+        self._spare: Worker | None = None
+        self._last: Run | None = None  # the last run taken
+        self._first = self._take()
 
     def _take(self) -> Run | None:
         run = next(self._runs, None)
         if run is None:
             return None
         if run.worker is None and run.path is not None and not run.shares_worker_with(self._last):
-            run.worker = Worker(self._limits, self._zygote)
-        if run.worker is not None:
-            self.workers.append(run.worker)
+            run.worker = self._spare or Worker(self._limits, self._zygote)
+            self._spare = None
         self._last = run
         return run
 
     def __iter__(self) -> Iterator[Run]:
-        while self._next is not None:
-            run, self._next = self._next, self._take()
+        run = self._first
+        while run is not None:
+            if self._spare_wanted and self._spare is None:
+                self._spare = Worker(self._limits, self._zygote)
             yield run
+            run = self._take()
+
+    def close(self) -> None:
+        """Stop the spare worker, and the first and last runs' workers if the session ended
+        before the plugin could use or stop them."""
+        first = self._first.worker if self._first else None
+        last = self._last.worker if self._last else None
+        for worker in (self._spare, first, last):
+            if worker is not None and worker.alive():
+                worker.stop()
 
 
 def run_cards(cards: list[tuple[Card, Path]], runs: Iterable[Run],
@@ -113,7 +128,7 @@ def run_cards(cards: list[tuple[Card, Path]], runs: Iterable[Run],
     limits = limits or Limits()
     modules = {checks_file.resolve(): card for card, checks_file in cards}
     zygote = shared_zygote() if forked else None
-    prestarted = _Prestarted(runs, limits, zygote)
+    prestarted = _Prestarted(runs, limits, zygote, spare=forked)
 
     def finish(outcome: RunOutcome) -> None:
         module = outcome.run.checks.resolve() if outcome.run.checks else None
@@ -133,9 +148,7 @@ def run_cards(cards: list[tuple[Card, Path]], runs: Iterable[Run],
         with _quiet_pytest_env():
             code = pytest.main(args, plugins=[plugin])
     finally:
-        for worker in prestarted.workers:
-            if worker.alive():
-                worker.stop()
+        prestarted.close()
     _raise_setup_error(plugin, [checks_file for _, checks_file in cards])
     if plugin.error is not None:
         raise plugin.error
