@@ -280,3 +280,20 @@ def test_a_broken_checks_module_stops_grading_with_its_file(tmp_path, log):
     assert result.stderr.strip().startswith(f"grader: {deck.checks_dir / 'test_02_broken.py'}: the "
                                     "checks module could not be loaded"), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_grading_process_that_dies_is_named_and_the_others_go_on(tmp_path, log):
+    dies = WAITS.split("def test_")[0] + '''
+def test_kills_the_grader(learner):
+    if learner.who() == "late":
+        os._exit(3)
+'''
+    deck = make_deck(tmp_path / "deck", {"01-dies": dies})
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for name, who in (("s1", "early"), ("s2", "late"), ("s3", "early"), ("s4", "early")):
+        (subs / name).mkdir(parents=True)
+        (subs / name / "01.py").write_text(f"def who():\n    return {who!r}\n")
+    result = grader(deck.root, "grade", str(subs), "--out", str(out), "--jobs", "2")
+    assert result.returncode == 2
+    assert "a grading process ended with exit code 3" in result.stderr, result.stderr
+    assert sorted(p.stem for p in out.glob("*.json")) == ["s1", "s3", "s4"]
