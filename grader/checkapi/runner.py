@@ -122,6 +122,8 @@ def run_cards(cards: list[tuple[Card, Path]], runs: Iterable[Run],
     leaves out checks whose visibility is not "visible"."""
     import pytest
 
+    if not cards:
+        return  # no checks module, so no run can have checks to go through
     for card, checks_file in cards:
         if not checks_file.is_file():
             raise GraderError(f"no checks for exercise {card.number}: expected {checks_file}")
