@@ -35,7 +35,7 @@ from grader.results import (
     VISIBILITIES,
     CheckResult,
 )
-from grader.sandbox.supervisor import Limits, Worker
+from grader.sandbox.supervisor import Limits, Worker, WorkerDied
 from grader.sandbox.zygote import Zygote
 
 if sys.version_info >= (3, 11):
@@ -178,7 +178,7 @@ class GraderPlugin:
         self.run = run
         if run.path is None:
             if run.worker is not None:  # handed in for a file that turned out to be missing
-                run.worker.stop()
+                stop_unused(run.worker)
             outcome.checks = [_result(item, FAILED, run.missing) for item in items]
             for check in outcome.checks:
                 check.kind = run.missing_kind
@@ -259,6 +259,16 @@ class GraderPlugin:
         if "call" not in self._phases:
             return _result(item, ERROR, "the check did not run")
         return _result(item, PASSED)
+
+
+def stop_unused(worker: Worker) -> None:
+    """Stop a worker no run used, once it has told us its pid: stopped while still starting,
+    its keeper would be killed before it could wait for it, leaving it to init."""
+    try:
+        worker.wait_ready()
+    except (WorkerDied, GraderError):
+        pass  # it could not start: stopping it is all there is to do
+    worker.stop()
 
 
 def _title(item: pytest.Item) -> str:

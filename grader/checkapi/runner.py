@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from grader.checkapi.plugin import GraderPlugin, Run, RunOutcome
+from grader.checkapi.plugin import GraderPlugin, Run, RunOutcome, stop_unused
 from grader.deck.card import Card
 from grader.errors import GraderError
 from grader.results import ExerciseResult
@@ -107,8 +107,8 @@ class _Prestarted:
         first = self._first.worker if self._first else None
         last = self._last.worker if self._last else None
         for worker in (self._spare, first, last):
-            if worker is not None and worker.alive():
-                worker.stop()
+            if worker is not None and not worker.stopped:
+                stop_unused(worker)
 
 
 def run_cards(cards: list[tuple[Card, Path]], runs: Iterable[Run],
