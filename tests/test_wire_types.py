@@ -5,6 +5,7 @@ numeric dtypes and raw bytes, never from pickle."""
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from pathlib import Path
 
@@ -199,3 +200,36 @@ def test_repeat_hands_the_checks_a_list_of_separate_arrays(tmp_path: Path):
         assert np.array_equal(module.echo([big, big[::2]])[1], big[::2])
     finally:
         module.close()
+
+
+def test_a_large_nested_list_of_floats_crosses_as_bytes_and_comes_back_as_the_same_lists():
+    """A learner's `.tolist()` of a weight tensor: the same lists of the same Python floats
+    (nan, inf and -0.0 too), in a message about the size of the array, not of its JSON."""
+    rows = np.random.default_rng(0).normal(size=(8, 64, 64)).tolist()
+    rows[0][0][:3] = [float("nan"), float("inf"), -0.0]
+    message = wire.encode({"W": rows})
+    assert len(message) < 8 * 64 * 64 * 8 + 200
+    back = wire.decode(message)["W"]
+    assert type(back) is list and type(back[7]) is list and type(back[7][63][63]) is float
+    assert math.isnan(back[0][0][0]) and back[0][0][1] == math.inf
+    assert math.copysign(1.0, back[0][0][2]) == -1.0
+    assert back[1:] == rows[1:] and back[0][1:] == rows[0][1:]
+
+
+@pytest.mark.parametrize("value", [
+    [[1.0] * 5000, [1.0] * 4999 + [np.float64(1.0)]],  # one numpy scalar: kept as it is
+    [[1.0] * 5000, [1.0] * 4999],  # ragged
+    [1] * 5000,  # ints
+    [True] + [1.0] * 5000,  # a bool is not a float
+    ([1.0] * 5000, [2.0] * 5000),  # a tuple
+])
+def test_lists_that_are_not_plain_floats_keep_their_exact_types(value):
+    back = wire.decode(wire.encode(value))
+    assert back == value and type(back) is type(value)
+    assert [type(x) for x in _leaves(back)] == [type(x) for x in _leaves(value)]
+
+
+def _leaves(value):
+    if isinstance(value, list | tuple):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
