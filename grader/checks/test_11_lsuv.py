@@ -106,11 +106,10 @@ SLIPS = {
 }
 
 
-def _explain_variance(X, params, activation, layer, tol, max_iter, what):
+def _explain_variance(X, params, zs, activation, layer, tol, max_iter, what):
     """Fail with the cause of a layer whose pre-activation variance is off: replay the card's
     rule and each known slip from the learner's own orthogonal start, and name the one that
-    gives the learner's scale."""
-    zs = _forward(X, params, activation)
+    gives the learner's scale. `zs` is the forward pass of X through `params`."""
     var = float(zs[layer].var())
     head = (f"{what}: on the batch X, Var(Z_{layer + 1}) = Var(H_{layer} @ W_{layer + 1} + "
             f"b_{layer + 1}) is {fmt(var)}; expected within {fmt(tol)} of 1.")
@@ -160,7 +159,7 @@ def _expect_unit_variance(X, params, activation, tol, what, max_iter=10):
     for layer, var in enumerate(variances):
         # A float32 solution stops on its own rounding of Var: a little slack beyond tol.
         if not abs(var - 1) < tol + 1e-5:
-            _explain_variance(X, params, activation, layer, tol, max_iter, what)
+            _explain_variance(X, params, zs, activation, layer, tol, max_iter, what)
 
 
 @pytest.mark.points(1)
@@ -228,10 +227,11 @@ def test_fresh_data(learner, rng):
     sizes = [d, 64, 32, 8]
     params, what = _params(learner, X, sizes, "relu", rng, tol=1e-3)
     fresh = _inputs(rng, 8000, d, mix)
+    batches = _forward(X, params, "relu")
     for layer, Z in enumerate(_forward(fresh, params, "relu")):
         # One entry per fresh (independent) row, cycling through the units.
         samples = Z[np.arange(Z.shape[0]), np.arange(Z.shape[0]) % Z.shape[1]]
-        batch = _forward(X, params, "relu")[layer]
+        batch = batches[layer]
         centred = batch - batch.mean()
         kurtosis = float(np.mean(centred**4) / np.mean(centred**2) ** 2)
         expect_std(samples, 1.0, f"{what}, then Z_{layer + 1} on 8000 fresh inputs (one unit "
