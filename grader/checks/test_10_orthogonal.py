@@ -2,12 +2,14 @@
 
 import itertools
 import math
+from functools import partial
+from typing import NoReturn
 
 import numpy as np
 import pytest
 
+from grader.checkapi.concentration import expect_mean_at_least, expect_shares
 from grader.checkapi.expect import (
-    ALPHA,
     CheckFailure,
     expect_array,
     expect_close,
@@ -93,12 +95,6 @@ def _draws(learner, fan_in, fan_out, rng, count, gain):
             for W in learner.repeat(count, "orthogonal", fan_in, fan_out, rng, gain=gain)]
 
 
-def sign_tolerance(draws: int, positions: int) -> float:
-    """Hoeffding: the share of positive values among `draws` independent symmetric ones is
-    within this of 1/2 at every one of `positions` places, except with probability ALPHA."""
-    return math.sqrt(math.log(2 * positions / ALPHA) / (2 * draws))
-
-
 def _expect_balanced_signs(by_shape: dict) -> None:
     """Under the Haar measure every entry is symmetric about 0: the share of positive draws is
     1/2 at every position (orientation: the tall factor). A rule that fixes signs its own way
@@ -106,38 +102,38 @@ def _expect_balanced_signs(by_shape: dict) -> None:
     positions = sum(math.prod(shape) for shape in by_shape)
     for (fan_in, fan_out), mats in by_shape.items():
         share = np.mean(np.array(mats) > 0, axis=0)
-        eps = sign_tolerance(len(mats), positions)
-        gap = np.abs(share - 0.5)
-        if gap.max() <= eps:
-            continue
-        i, j = (int(v) for v in np.unravel_index(int(np.argmax(gap)), gap.shape))
         side = "W" if fan_in >= fan_out else "W.T"
-        where = (f"over {len(mats)} draws of orthogonal({fan_in}, {fan_out}), {side}[{i}, {j}] "
-                 f"is positive in {share[i, j]:.0%} of them; a uniform (Haar) orthogonal matrix "
-                 f"has every entry as often positive as negative (50% ± {eps:.0%} allowed).")
-        column = share[:, j]
-        if min(column.min(), 1 - column.max()) < 0.5 - eps and share.shape[0] > 1 and (
-                np.all(column > 0.5 + eps) or np.all(column < 0.5 - eps)):
-            fail(f"{where} All of column {j} leans the same way: the Gaussian start is not "
-                 "centred (rng.random or rng.uniform(0, 1)?). Draw it with "
-                 "rng.standard_normal.")
-        fail(f"{where} Its signs follow the factorisation's own rule (numpy's QR makes W[0, 0] "
-             "< 0 every time; the SVD and other recipes have their own bias): apply the sign "
-             "correction, multiply Q's columns by sign(diag(R)), i.e. "
-             "`q * np.sign(np.diag(r))`, before any transpose.")
+        expect_shares(share, 0.5, len(mats), positions,
+                      f"|share - 1/2| of positive entries of {side}, where it strays most, over "
+                      f"{len(mats)} draws of orthogonal({fan_in}, {fan_out})",
+                      partial(_unbalanced_signs, fan_in, fan_out, side, len(mats), share))
 
 
-def fourth_moment_tolerance(draws: int, n: int) -> float:
-    """One-sided Bernstein bound for the mean of `draws` values of T = n * sum(x**4), x uniform
-    on the unit sphere of R^n: T >= 1 always, and under the Haar measure E[T] = 3n/(n+2) with
-    the exact variance below (moments of the Dirichlet(1/2, ..., 1/2) law of x**2). The mean
-    falls more than the returned tolerance below E[T] with probability at most ALPHA."""
+def _unbalanced_signs(fan_in: int, fan_out: int, side: str, draws: int, share: np.ndarray,
+                      index: tuple[int, ...], eps: float) -> NoReturn:
+    i, j = index
+    where = (f"over {draws} draws of orthogonal({fan_in}, {fan_out}), {side}[{i}, {j}] is "
+             f"positive in {share[i, j]:.0%} of them; a uniform (Haar) orthogonal matrix has "
+             f"every entry as often positive as negative (50% ± {eps:.0%} allowed).")
+    column = share[:, j]
+    if min(column.min(), 1 - column.max()) < 0.5 - eps and share.shape[0] > 1 and (
+            np.all(column > 0.5 + eps) or np.all(column < 0.5 - eps)):
+        fail(f"{where} All of column {j} leans the same way: the Gaussian start is not "
+             "centred (rng.random or rng.uniform(0, 1)?). Draw it with "
+             "rng.standard_normal.")
+    fail(f"{where} Its signs follow the factorisation's own rule (numpy's QR makes W[0, 0] "
+         "< 0 every time; the SVD and other recipes have their own bias): apply the sign "
+         "correction, multiply Q's columns by sign(diag(R)), i.e. "
+         "`q * np.sign(np.diag(r))`, before any transpose.")
+
+
+def sphere_fourth_moment(n: int) -> tuple[float, float]:
+    """Mean and variance of T = n * sum(x**4) for x uniform on the unit sphere of R^n (moments
+    of the Dirichlet(1/2, ..., 1/2) law of x**2): 3n/(n+2), the Gaussian's kurtosis, and the
+    exact variance. T >= 1 always."""
     mean = 3 * n / (n + 2)
     d = n * (n + 2) * (n + 4) * (n + 6)
-    var = n * n * ((105 * n + 9 * n * (n - 1)) / d - (3 / (n + 2)) ** 2)
-    L = math.log(1 / ALPHA)
-    b = mean - 1
-    return (2 * L * b / 3 + math.sqrt((2 * L * b / 3) ** 2 + 8 * draws * L * var)) / (2 * draws)
+    return mean, n * n * ((105 * n + 9 * n * (n - 1)) / d - (3 / (n + 2)) ** 2)
 
 
 def _expect_gaussian_tails(learner, rng) -> None:
@@ -149,16 +145,23 @@ def _expect_gaussian_tails(learner, rng) -> None:
         cols = [W[:, 0] / np.linalg.norm(W[:, 0])
                 for W in _draws(learner, fan_in, fan_out, rng, TAIL_DRAWS, gain=0.5)]
         t = np.array([n * np.sum(x**4) for x in cols])
-        expected = 3 * n / (n + 2)
-        tol = fourth_moment_tolerance(t.size, n)
-        if t.mean() < expected - tol:
-            fail(f"over {t.size} draws of orthogonal({fan_in}, {fan_out}), the first "
-                 f"{'column' if fan_in >= fan_out else 'row'} x (normalised) has "
-                 f"n * sum(x**4) = {fmt(t.mean())} on average; a uniform (Haar) orthogonal matrix "
-                 f"gives {fmt(expected)} = 3n/(n+2), at least {fmt(expected - tol)} allowed. "
-                 "So light tails mean the QR started from a matrix that was not Gaussian "
-                 "(rng.uniform?): only a standard normal start, rng.standard_normal, makes Q "
-                 "uniform over orthogonal matrices.")
+        expected, variance = sphere_fourth_moment(n)
+        line = "column" if fan_in >= fan_out else "row"
+        expect_mean_at_least(t, expected, variance, 1.0,
+                             f"n * sum(x**4) of the first {line} x of orthogonal({fan_in}, "
+                             f"{fan_out}), normalised",
+                             partial(_light_tails, fan_in, fan_out, line, t.size, expected))
+
+
+def _light_tails(fan_in: int, fan_out: int, line: str, draws: int, expected: float,
+                 measured: float, tol: float) -> NoReturn:
+    fail(f"over {draws} draws of orthogonal({fan_in}, {fan_out}), the first {line} x "
+         "(normalised) has "
+         f"n * sum(x**4) = {fmt(measured)} on average; a uniform (Haar) orthogonal matrix "
+         f"gives {fmt(expected)} = 3n/(n+2), at least {fmt(expected - tol)} allowed. "
+         "So light tails mean the QR started from a matrix that was not Gaussian "
+         "(rng.uniform?): only a standard normal start, rng.standard_normal, makes Q "
+         "uniform over orthogonal matrices.")
 
 
 @pytest.mark.points(3)
