@@ -128,11 +128,12 @@ def tanh_moments(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def layer_law(A: np.ndarray, v: float, name: str, kurtosis: float) -> tuple[float, float]:
     """Mean of a column's mean square f(A w)^2, and a bound on its std, for w of variance v."""
-    norms2 = np.sum(A * A, axis=1)
-    var = v * norms2
+    squares = A * A
+    var = v * np.sum(squares, axis=1)
     if name == "linear":
         m2 = var
-        m4 = 3.0 * var**2 + (kurtosis - 3.0) * v * v * np.sum(A**4, axis=1)
+        # squares * squares, not A**4: numpy's pow for a 4th power is ten times slower
+        m4 = 3.0 * var**2 + (kurtosis - 3.0) * v * v * np.sum(squares * squares, axis=1)
     elif name == "relu":
         m2, m4 = var / 2.0, 1.5 * var**2
     else:
