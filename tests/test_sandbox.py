@@ -375,11 +375,13 @@ except OSError as exc:
 def test_memory_is_bounded_across_all_the_workers_processes(deck):
     code = """
 import os
+import time
 children = []
 for _ in range(4):
     pid = os.fork()
     if pid == 0:
         block = b"x" * (200 * 1024 * 1024)
+        time.sleep(1.5)  # hold it while the others allocate theirs, however busy the machine
         os._exit(0)
     children.append(pid)
 killed = sum(os.WIFSIGNALED(os.waitpid(pid, 0)[1]) for pid in children)
