@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from grader.deck.project import Project, find_project
 from grader.errors import GraderError
 from grader.views.console import err, out
+
+if TYPE_CHECKING:
+    from grader.sandbox.supervisor import Worker
 
 
 def project_of(args: argparse.Namespace) -> Project:
@@ -215,8 +219,14 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from grader.sandbox.supervisor import Worker
+    from grader.sandbox.supervisor import Worker, shared_zygote
 
+    if args.all or len(args.exercises) > 1:
+        # Several exercises: their workers are forked from the zygote, started now so that it
+        # imports numpy while the grader reads the deck and loads pytest (a first worker
+        # started from scratch as well would be a second Python and numpy start).
+        shared_zygote()
+        return _check(args, None)
     early = Worker()  # starts importing numpy while the grader reads the deck and loads pytest
     try:
         return _check(args, early)
@@ -224,7 +234,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         early.stop()
 
 
-def _check(args: argparse.Namespace, early) -> int:
+def _check(args: argparse.Namespace, early: Worker | None) -> int:
     from grader.checkapi.plugin import DEFAULT_SEED
     from grader.checking import check_cards, results_json
 

@@ -297,3 +297,27 @@ def test_kills_the_grader(learner):
     assert result.returncode == 2
     assert "a grading process ended with exit code 3" in result.stderr, result.stderr
     assert sorted(p.stem for p in out.glob("*.json")) == ["s1", "s3", "s4"]
+
+
+@pytest.mark.parametrize("names, forked", [(["--all"], True), (["02"], False)])
+def test_check_of_several_exercises_forks_every_worker_from_the_zygote(
+        tmp_path, log, monkeypatch, names, forked):
+    """`check --all` starts the zygote at once and forks every worker from it: a first worker
+    started from scratch as well would be a second Python and numpy start. One exercise gets
+    one worker started from scratch, early, and the command starts no zygote."""
+    from grader.cli import main
+    from grader.sandbox import supervisor
+
+    deck = make_deck(tmp_path / "deck", {"01-kinds": KINDS, "02-twin": KINDS})
+    for card in deck.cards:
+        deck.exercise_file(card).parent.mkdir(exist_ok=True)
+        deck.exercise_file(card).write_text(LEARNER)
+    spawned, zygotes = [], []
+    spawn, start = supervisor.Worker._spawn, supervisor.shared_zygote
+    monkeypatch.setattr(supervisor.Worker, "_spawn",
+                        lambda self, *a: spawned.append(1) or spawn(self, *a))
+    monkeypatch.setattr(supervisor, "shared_zygote", lambda: zygotes.append(1) or start())
+    code = main(["--root", str(deck.root), "check", *names, "--checks", str(deck.checks_dir),
+                 "--format", "json"])
+    assert code == 1  # the learner's files fail some checks: the run itself went through
+    assert (spawned, bool(zygotes)) == (([] if forked else [1]), forked)
