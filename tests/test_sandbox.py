@@ -380,12 +380,14 @@ children = []
 for _ in range(4):
     pid = os.fork()
     if pid == 0:
-        block = b"x" * (200 * 1024 * 1024)
-        time.sleep(1.5)  # hold it while the others allocate theirs, however busy the machine
-        os._exit(0)
+        try:
+            block = b"x" * (200 * 1024 * 1024)
+            time.sleep(1.5)  # hold it while the others allocate theirs, however busy the machine
+        finally:
+            os._exit(0)  # whatever happened: a fork of the worker must never serve requests
     children.append(pid)
-killed = sum(os.WIFSIGNALED(os.waitpid(pid, 0)[1]) for pid in children)
-print("killed", killed)
+statuses = [os.waitpid(pid, 0)[1] for pid in children]
+print("killed", sum(os.WIFSIGNALED(s) for s in statuses), statuses)
 """
     result = attack(deck, code)  # 4 x 200 MiB, each under its own 512 MiB address-space cap
     assert "killed" in result.load_output, everything_said(result)
