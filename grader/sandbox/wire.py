@@ -28,7 +28,7 @@ MAX_DEPTH = 64
 NUMERIC_KINDS = "biufc"
 _PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are (exactly these types)
 LARGE = 1 << 16  # bytes from which an array is written from its own memory, not copied first
-FLOAT_LISTS = 4096  # values from which a nested list of floats crosses as bytes (`_float_shape`)
+FLOAT_LISTS = 4096  # values from which a nested list of floats crosses as bytes (`_float_rows`)
 _LEN = struct.Struct("<Q")
 FRAME = _LEN  # the length before each message on a pipe
 
@@ -151,9 +151,10 @@ def _to_json(value: Any, blobs: list[Any], depth: int) -> Any:
     if kind in _PLAIN:  # exact types first, commonest first: no branch below could take them
         return value
     if kind is list or kind is tuple:
-        shape = _float_shape(value) if kind is list else None
-        if shape is not None and depth + len(shape) <= MAX_DEPTH:
-            blobs.append(np.array(_flat(value, len(shape)), dtype="<f8").view(np.uint8))
+        floats = _float_rows(value) if kind is list else None
+        if floats is not None and depth + len(floats[0]) <= MAX_DEPTH:
+            shape, flat = floats
+            blobs.append(np.array(flat, dtype="<f8").view(np.uint8))
             return {"$floats": [len(blobs) - 1, list(shape)]}
         items = [_to_json(v, blobs, depth + 1) for v in value]
         return items if kind is list else {"$tuple": items}
@@ -182,11 +183,11 @@ def _to_json(value: Any, blobs: list[Any], depth: int) -> Any:
     raise Unsupported(describe(value))
 
 
-def _float_shape(value: list[Any]) -> tuple[int, ...] | None:
-    """The shape of a rectangular nested list of Python floats of `FLOAT_LISTS` values or more
-    (`.tolist()` of a float array: a learner's "list instead of an array"), else None. Such a
-    list crosses as raw float64 bytes and is rebuilt as the same lists of the same floats: as
-    JSON, a 256 x 256 x 8 list took seconds each way."""
+def _float_rows(value: list[Any]) -> tuple[tuple[int, ...], list[float]] | None:
+    """The shape and the values, flattened, of a rectangular nested list of Python floats of
+    `FLOAT_LISTS` values or more (`.tolist()` of a float array: a learner's "list instead of an
+    array"), else None. Such a list crosses as raw float64 bytes and is rebuilt as the same
+    lists of the same floats: as JSON, a 256 x 256 x 8 list took seconds each way."""
     shape: list[int] = []
     level: list[Any] = [value]
     while type(level[0]) is list:
@@ -197,13 +198,7 @@ def _float_shape(value: list[Any]) -> tuple[int, ...] | None:
         level = [x for v in level for x in v]
     if len(level) < FLOAT_LISTS or any(type(x) is not float for x in level):
         return None
-    return tuple(shape)
-
-
-def _flat(value: list[Any], levels: int) -> list[Any]:
-    for _ in range(levels - 1):
-        value = [x for v in value for x in v]
-    return value
+    return tuple(shape), level
 
 
 def stack(values: list[Any]) -> np.ndarray | None:
