@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from grader import heap
 from grader.errors import GraderError
 
 
@@ -121,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    heap.keep_freed_memory()  # this process and the grading processes it forks
     if args.sandbox:
         os.environ["GRADER_SANDBOX"] = args.sandbox  # read by every worker this run starts
     try:

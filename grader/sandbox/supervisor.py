@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import blas_threads
+from grader import blas_threads, heap
 from grader.errors import GraderError
 from grader.sandbox import confine, keeper, wire
 from grader.sandbox.policy import MODES, Limits, make_plan
@@ -91,6 +91,7 @@ def worker_env() -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
         "PYTHONPATH": PACKAGE_PARENT,
         "NO_COLOR": "1",
+        **heap.VARIABLES,  # freed arrays' memory reused, not faulted in again
         # One thread each, whatever the user set: a worker's numbers do not depend on the
         # machine, and a worker uses one core.
         **dict.fromkeys(blas_threads.VARIABLES, "1"),
