@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 PASSED, FAILED, NOT_STARTED, ERROR, SKIPPED = "passed", "failed", "not_started", "error", "skipped"
@@ -200,13 +201,24 @@ class ExerciseResult:
             c.points = share if c.passed else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """Plain data, as reports store it: fields in order, then the derived ones; a check's
+        weight and measurements left out (they are the grader's, and verify's)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["checks"] = [_check_dict(c) for c in self.checks]
+        data["notes"] = list(self.notes)
         data.update(score=self.score, max_score=self.max_score, passed=self.passed,
                     status=self.status)
-        for check in data["checks"]:
-            check.pop("weight", None)
-            check.pop("measurements", None)
         return data
+
+
+def _check_dict(check: CheckResult) -> dict[str, Any]:
+    """`asdict(check)` without the fields reports leave out, and without asdict's walk through
+    every measurement (the costly part of it, for data thrown away)."""
+    data = {f.name: getattr(check, f.name) for f in fields(check)
+            if f.name not in ("weight", "measurements")}
+    data["figures"] = [asdict(figure) for figure in check.figures]
+    data["learner_error"] = copy.deepcopy(check.learner_error)
+    return data
 
 
 def exercise_from_dict(data: dict[str, Any]) -> ExerciseResult:

@@ -38,7 +38,8 @@ from grader.results import (
     total_points,
 )
 from grader.views.class_summary import student_table
-from grader.views.handback import feedback_html, feedback_markdown
+from grader.views.feedback import exercise_view, summary_line
+from grader.views.handback import WIDTH, feedback_html, feedback_markdown, shown_to_student
 from grader.views.html_report import html_report
 
 LECUN = ("the std of 30000 values is 0.0913; expected 0.0735 = sqrt(2/(fan_in+fan_out)). It "
@@ -198,6 +199,32 @@ def test_html_feedback_is_rich_s_view_of_the_same_content_self_contained(graded)
     assert "check 2 of 01" not in plain
     hostile = feedback_html(HOSTILE, graded[HOSTILE])
     assert "<script>alert" not in hostile and "&lt;script&gt;" in hostile
+
+
+def uncached_feedback_html(student: str, results: list[ExerciseResult]) -> str:
+    """The page as rich renders it with every panel printed afresh (what the cache must equal)."""
+    printed: list[tuple[object, str | None]] = [(f"Feedback for {student}", "bold")]
+    for shown, note in map(shown_to_student, results):
+        printed.append((exercise_view(shown, hint_available=False), None))
+        printed += [(f"  {note}", "dim")] if note else []
+    console = Console(record=True, width=WIDTH, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", highlight=False)
+    for thing, style in [*printed, (summary_line(results), None)]:
+        console.print(thing, style=style, markup=False)
+    return console.export_html(inline_styles=True)
+
+
+def test_a_panel_rendered_once_for_many_students_gives_each_the_page_rendered_afresh(graded):
+    # Students with the same exercise result share its rendered panel: timings differ (the
+    # panel does not show them), a message differs by one word (the panel shows it).
+    same = exercise("01", [PASSED, FAILED, PASSED], message=LECUN)
+    same.seconds, same.checks[0].seconds = 9.5, 3.25
+    other = exercise("01", [PASSED, FAILED, PASSED], message=LECUN.replace("0.0913", "0.0914"))
+    pages = {}
+    for student, results in [*graded.items(), ("dee", [same]), ("eve", [other])]:
+        pages[student] = feedback_html(student, results)
+        assert pages[student] == uncached_feedback_html(student, results)
+    assert "0.0914" in pages["eve"] and "0.0914" not in pages["cy"] + pages["dee"]
 
 
 def test_a_class_writes_gradebook_feedback_report_and_requested_formats(graded, tmp_path):

@@ -13,6 +13,7 @@ import io
 from dataclasses import replace
 
 from rich.console import Console
+from rich.segment import Segment, Segments
 
 from grader.instructor.formats.text import clean, details_markdown, fence, md_label
 from grader.instructor.stats import student_total
@@ -20,6 +21,7 @@ from grader.results import ExerciseResult, format_points, total_points
 from grader.views.feedback import MARKS, exercise_view, summary_line
 
 WIDTH = 100
+_PANELS_KEPT = 512  # rendered exercise panels kept for reuse by the next students
 
 
 def shown_to_student(result: ExerciseResult) -> tuple[ExerciseResult, str]:
@@ -43,11 +45,29 @@ def feedback_html(student: str, results: list[ExerciseResult]) -> str:
     console.print(f"Feedback for {student}", style="bold", markup=False)
     for result in results:
         shown, note = shown_to_student(result)
-        console.print(exercise_view(shown, hint_available=False))
+        console.print(Segments(_panel(console, shown)))
         if note:
             console.print(f"  {note}", style="dim", markup=False)
     console.print(summary_line(results))
     return console.export_html(inline_styles=True)
+
+
+_panels: dict[str, list[Segment]] = {}
+
+
+def _panel(console: Console, shown: ExerciseResult) -> list[Segment]:
+    """The exercise's panel as rich renders it (the same segments `console.print` would
+    record). Many students get the same panel for an exercise, so each is rendered once: the
+    key is everything the panel shows (the result without its timings, which it does not)."""
+    key = repr([replace(shown, seconds=0.0, checks=[replace(c, seconds=0.0)
+                                                     for c in shown.checks])])
+    segments = _panels.get(key)
+    if segments is None:
+        if len(_panels) >= _PANELS_KEPT:
+            _panels.pop(next(iter(_panels)))
+        segments = _panels[key] = list(console.render(exercise_view(shown, hint_available=False),
+                                                      console.options))
+    return segments
 
 
 def feedback_markdown(student: str, results: list[ExerciseResult]) -> str:
