@@ -236,6 +236,23 @@ def test_a_sample_of_the_distribution_agrees_with_the_miss_probability():
     assert observed == pytest.approx(miss_probability(m, value), abs=0.04)
 
 
+def test_a_proportion_s_miss_probability_uses_the_spread_at_the_mistake_s_rate():
+    # 2% expected over 10000 trials: a mistake's rate of 2.9% has a wider spread than 2%'s, one
+    # of 1.2% a narrower one. Sampled proportions agree with the spread at the mistake's rate
+    # (with the right answer's spread the two would be 0.04 and 0.06 off).
+    from grader.checkapi.expect import mean_tolerance
+
+    rng = np.random.default_rng(11)
+    n, p = 10000, 0.02
+    sd = math.sqrt(p * (1 - p))
+    m = Measurement("x", "fraction", n, p, p, mean_tolerance(sd, n), sd / math.sqrt(n))
+    for value in (0.029, 0.012):
+        shares = rng.binomial(n, value, size=40000) / n
+        observed = float(np.mean(np.abs(shares - p) <= m.tolerance))
+        assert observed == pytest.approx(miss_probability(m, value), abs=0.015)
+    assert miss_probability(m, 0.0) == 0.0 and miss_probability(m, p) > 0.999999
+
+
 def test_power_picks_the_mistake_most_likely_to_slip_through():
     reference = ExerciseResult("01", "x", "x", "f", checks=[CheckResult(
         "test_a", "a", "passed", measurements=[measurement(alternatives=[("far", 2.0),

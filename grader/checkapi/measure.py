@@ -36,10 +36,14 @@ def _phi(x: float) -> float:
 
 def statistic_sd(measurement: Measurement, value: float) -> float:
     """The statistic's standard deviation when its true value is `value`: a std's scales with
-    it; a mean's, a fraction's and a CDF distance's (at most 1/(2 sqrt(n))) are taken as they
-    are under the right answer."""
+    it; a proportion's with sqrt(p(1 - p)), a Bernoulli trial's std at p = `value`; a mean's and
+    a CDF distance's (at most 1/(2 sqrt(n))) are taken as they are under the right answer."""
     m = measurement
-    return m.sd * abs(value) / abs(m.expected) if m.kind == "std" and m.expected else m.sd
+    if m.kind == "std" and m.expected:
+        return m.sd * abs(value) / abs(m.expected)
+    if m.kind == "fraction" and 0 < m.expected < 1 and 0 <= value <= 1:
+        return m.sd * math.sqrt(value * (1 - value) / (m.expected * (1 - m.expected)))
+    return m.sd
 
 
 def miss_probability(measurement: Measurement, value: float) -> float:
