@@ -2,7 +2,8 @@
 BEFORE (student reports, hand-back feedback, the gradebook and other CSVs, the HTML report, the
 printed summary a benchmark kept) must exist in AFTER with the same text once timings, the
 checks' fingerprint, signatures and the paths of the machine (a worker's scratch folder, where
-numpy is installed, as warnings print them) are taken out. Files only in AFTER are listed, not
+numpy is installed, as warnings print them, and the run's own folder, which the printed summary
+names, wrapped where its length falls) are taken out. Files only in AFTER are listed, not
 failed. A student report that differs is said to differ in its verdicts (a check's status or
 points) or in its feedback only. HTML files are compared by their text, not by where their
 panels wrap it (a longer install path in a warning wraps the line elsewhere); the Markdown
@@ -30,9 +31,11 @@ MACHINE = [(re.compile(r"/[^\s\"'<>]*/grader-worker-[A-Za-z0-9_]+/"), "<scratch>
            (re.compile(rf"{DURATION}(\s*{DURATION})*"), "<time>")]  # "2 min 3.4 s" is one
 
 
-def comparable(path: Path) -> str:
-    """The file's text without what may differ between equal runs."""
+def comparable(path: Path, run: Path | None = None) -> str:
+    """The file's text without what may differ between equal runs (`run`: the folder it is in)."""
     raw = path.read_text(encoding="utf-8", errors="replace")
+    if run is not None and path.suffix == ".txt":  # the summary names the folder, then wraps
+        raw = " ".join(raw.split()).replace(" ".join(str(run).split()), "<out>")
     if path.suffix == ".json":
         try:
             raw = json.dumps(_without_volatile(json.loads(raw)), indent=1, sort_keys=True)
@@ -73,7 +76,7 @@ def compare(before: Path, after: Path) -> tuple[int, list[str], list[str]]:
             differ.append(f"missing: {name}")
             continue
         compared += 1
-        if comparable(path) != comparable(other):
+        if comparable(path, before) != comparable(other, after):
             same = verdicts(path) is not None and verdicts(path) == verdicts(other)
             differ.append(f"differs: {name}" + (" (feedback only)" if same else ""))
     new = sorted(str(p.relative_to(after)) for p in after.rglob("*")

@@ -60,3 +60,17 @@ def test_a_verdict_a_message_or_a_missing_file_counts(tmp_path):
     assert compare(before, tmp_path / "m")[1] == ["differs: ada.json (feedback only)",
                                                   "differs: feedback/ada.html",
                                                   "missing: gradebook.csv"]
+
+
+def test_the_printed_summary_may_name_its_own_folder_wrapped_anywhere(tmp_path):
+    before, after = tmp_path / "kept-before", tmp_path / "a-much-longer-folder-name-after"
+    for folder in (before, after):
+        write(folder, REPORT)
+    (before / "summary.txt").write_text(f"20 students\nwrote {before}/gradebook.csv, 20 student\n"
+                                        f"reports in {before}/feedback\n")
+    (after / "summary.txt").write_text(f"20 students\nwrote {after}/gradebook.csv,\n20 student "
+                                       f"reports in\n{after}/feedback\n")
+    assert compare(before, after)[1] == []
+    (after / "summary.txt").write_text(f"21 students\nwrote {after}/gradebook.csv, 20 student "
+                                       f"reports in {after}/feedback\n")
+    assert compare(before, after)[1] == ["differs: summary.txt"]
