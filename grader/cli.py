@@ -68,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--mistake-seeds", type=int, default=5, help="seeds per known mistake, at "
                    "most --trials (default 5)")
     v.add_argument("--power", action="store_true", help="weigh every statistical expectation "
-                   "against its nearest known mistake; fail on a miss probability above 1e-6")
+                   "against its nearest known mistake; fail on a miss probability above 1e-6 "
+                   "(known mistakes then run at 3 seeds at least: at one, a mistake whose "
+                   "statistic is noise cannot be told from one that is off)")
     v.add_argument("--checks", type=Path, help="a private checks folder")
 
     h = sub.add_parser("hint", help="the next hint for an exercise")

@@ -23,6 +23,7 @@ from grader.errors import GraderError
 from grader.results import ERROR, CheckResult, ExerciseResult, Measurement
 
 MISTAKE_SEEDS = 5  # seeds per known mistake (at most `trials`)
+POWER_SEEDS = 3  # seeds per known mistake at least, with power: one cannot tell it steady
 POWER_LIMIT = 1e-6  # the largest miss probability --power accepts
 
 
@@ -142,6 +143,8 @@ def verify_card(project: Project, card: Card, trials: int, seed: int = DEFAULT_S
     verdict.variants = [VariantOutcome(v) for v in variants]
     verdict.mistakes = [MistakeOutcome(m) for m in mistakes]
     k = max(1, min(trials, mistake_seeds))
+    if power:  # a mistake's statistic is weighed only if steady across seeds (`_steady`)
+        k = max(k, POWER_SEEDS)
     with tempfile.TemporaryDirectory(prefix="grader-verify-", dir=workdir) as tmp:
         folder = Path(tmp)
         files = {"solution": card.solution, "stub": card.stub}
