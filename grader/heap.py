@@ -15,7 +15,6 @@ the zygote starts; the grader's own command-line process sets them through `mall
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 TRIM_THRESHOLD = 256 * 1024**2  # free memory at the heap's top kept before it is trimmed
 MMAP_THRESHOLD = 32 * 1024**2  # allocations below this come from the heap (glibc's maximum)
@@ -26,9 +25,8 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (ma
 
 def keep_freed_memory() -> bool:
     """Apply the thresholds to this process's glibc heap; False where there is no `mallopt`."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-        mallopt = libc.mallopt
+    try:  # the process's own symbols, libc's among them (find_library would cost a subprocess)
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
