@@ -81,3 +81,32 @@ def test_the_forward_pass_is_the_layer_by_layer_product():
     last = dict(zip(["label", "stats"], ref.forward_slips(p)[5][:2], strict=True))
     assert last["label"] == "a network without the activation on its last layer"
     np.testing.assert_array_equal(last["stats"]["std"], [np.tanh(p.pre[0]).std(), z.std()])
+
+
+def test_a_backward_experiment_is_drawn_once_per_generator_state_and_leaves_it_as_a_draw_does():
+    from grader.checks import test_07_signals as checks
+
+    def fresh(seed):
+        return np.random.default_rng(seed)
+
+    first, again, other = fresh(7), fresh(7), fresh(8)
+    made = checks._experiment_inputs(first, "standard", "tanh")
+    reused = checks._experiment_inputs(again, "standard", "tanh")
+    assert all(a is b for a, b in zip(made, reused, strict=True))  # the same objects, not redrawn
+    assert first.bit_generator.state == again.bit_generator.state  # both rngs moved on alike
+    # ... to where drawing them afresh leaves a generator, with the same arrays and reference
+    drawn = fresh(7)
+    X = drawn.normal(size=(checks.BATCH, checks.DEEP[0]))
+    weights = [drawn.normal(0.0, math.sqrt(ref.variance("standard", fi, fo)), size=(fi, fo))
+               for fi, fo in itertools.pairwise(checks.DEEP)]
+    G = drawn.normal(size=(checks.BATCH, checks.DEEP[-1]))
+    assert drawn.bit_generator.state == first.bit_generator.state
+    assert np.array_equal(made[0], X) and np.array_equal(made[2], G)
+    assert all(np.array_equal(a, b) for a, b in zip(made[1], weights, strict=True))
+    p = ref.forward(X, weights, "tanh")
+    assert np.array_equal(made[5], ref.backward(p, "tanh", G))
+    assert np.array_equal(made[4], ref.stats(p.layers)["std"])
+    # nothing may change what the next student is compared with; another state, other draws
+    with pytest.raises(ValueError, match="read-only"):
+        made[1][0][0, 0] = 1.0
+    assert not np.array_equal(checks._experiment_inputs(other, "standard", "tanh")[0], X)

@@ -208,10 +208,12 @@ def _learner_gradients(learner, X, weights, name, G, what) -> np.ndarray:
     return expect_array(value, what, shape=(len(weights),))
 
 
-def _expect_gradients(got: np.ndarray, p: ref.Pass, name, G, what) -> None:
+def _expect_gradients(got: np.ndarray, p: ref.Pass, name, G, what,
+                      expected: np.ndarray | None = None) -> None:
     """The learner's gradient norms equal a reference back-propagation's through the forward
-    pass `p`; name a known slip."""
-    expected = ref.backward(p, name, G)
+    pass `p` (`expected`, if already computed); name a known slip."""
+    if expected is None:
+        expected = ref.backward(p, name, G)
     got = got.astype(float)
     if np.allclose(got, expected, rtol=1e-4, atol=0.0):
         return
@@ -320,20 +322,46 @@ def test_old_rule_shrinks(learner, rng):
 
 # ---- the backward pass through the depth experiments ------------------------------------------
 
+# The last backward experiments, by the generator's state they start from: with one seed for a
+# whole class, every student meets the same ones, drawn and computed here once.
+_EXPERIMENTS: dict[str, tuple] = {}
+_EXPERIMENTS_KEPT = 6
+
+
+def _experiment_inputs(rng, scheme: str, name: str) -> tuple:
+    """X, the weights, G, the reference pass, its stds and gradient norms, as drawn from `rng`
+    (left in the state the draws leave it in, whether they were made now or before). The arrays
+    are read-only: nothing may change what the next student is compared with."""
+    key = repr((rng.bit_generator.state, scheme, name))
+    found = _EXPERIMENTS.get(key)
+    if found is None:
+        X = rng.normal(size=(BATCH, DEEP[0]))
+        weights = [rng.normal(0.0, math.sqrt(ref.variance(scheme, fi, fo)), size=(fi, fo))
+                   for fi, fo in itertools.pairwise(DEEP)]
+        G = rng.normal(size=(BATCH, DEEP[-1]))
+        p = ref.forward(X, weights, name)
+        stds, norms = ref.stats(p.layers)["std"], ref.backward(p, name, G)
+        for array in (X, G, stds, norms, *weights, *p.layers, *p.pre):
+            array.flags.writeable = False
+        found = (X, weights, G, p, stds, norms, rng.bit_generator.state)
+        if len(_EXPERIMENTS) >= _EXPERIMENTS_KEPT:
+            _EXPERIMENTS.pop(next(iter(_EXPERIMENTS)))
+        _EXPERIMENTS[key] = found
+    else:
+        rng.bit_generator.state = found[-1]
+    return found[:-1]
+
+
 def _backward_experiment(learner, rng, scheme: str, name: str, title: str) -> None:
-    X = rng.normal(size=(BATCH, DEEP[0]))
-    weights = [rng.normal(0.0, math.sqrt(ref.variance(scheme, fi, fo)), size=(fi, fo))
-               for fi, fo in itertools.pairwise(DEEP)]
-    G = rng.normal(size=(BATCH, DEEP[-1]))
+    X, weights, G, p, stds, norms = _experiment_inputs(rng, scheme, name)
     what = (f"weight_gradients(X, weights, {name!r}, G) with '{scheme}' weights for the sizes "
             f"{DEEP}")
     got = _learner_gradients(learner, X, weights, name, G, what)
     labels = [f"layer {k + 1}" for k in range(len(weights))]
-    p = ref.forward(X, weights, name)
     show_bars(f"{name}, '{scheme}' weights: std of each layer's activations (forward)", labels,
-              ref.stats(p.layers)["std"])
+              stds)
     show_bars(title, labels, got)
-    _expect_gradients(got, p, name, G, what)
+    _expect_gradients(got, p, name, G, what, norms)
 
 
 @pytest.mark.points(1)
