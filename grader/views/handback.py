@@ -58,9 +58,10 @@ _panels: dict[str, list[Segment]] = {}
 def _panel(console: Console, shown: ExerciseResult) -> list[Segment]:
     """The exercise's panel as rich renders it (the same segments `console.print` would
     record). Many students get the same panel for an exercise, so each is rendered once: the
-    key is everything the panel shows (the result without its timings, which it does not)."""
-    key = repr([replace(shown, seconds=0.0, checks=[replace(c, seconds=0.0)
-                                                     for c in shown.checks])])
+    key is everything the panel shows (the result without its timings and its checks'
+    measurements, which it does not)."""
+    key = repr(replace(shown, seconds=0.0, checks=[replace(c, seconds=0.0, measurements=[])
+                                                   for c in shown.checks]))
     segments = _panels.get(key)
     if segments is None:
         if len(_panels) >= _PANELS_KEPT:
