@@ -42,13 +42,15 @@ def check_cards(project: Project, cards: list[Card], submission: Path | None = N
 
     files = [learner_file(project, c, submission, solution, len(cards)) for c in cards]
     runs = [Run(path, seed=seed, worker=early if index == 0 else None,
-                missing=missing or "no file", missing_kind=kind, checks=project.checks_file(card))
+                missing=missing or "no file", missing_kind=kind, checks=project.checks_file(card),
+                owner="learner")
             for index, (card, (path, (kind, missing))) in enumerate(zip(cards, files,
                                                                           strict=True))]
     results: list[ExerciseResult] = []
     run_cards([(card, project.checks_file(card)) for card in cards], runs,
               lambda _, result: results.append(result), limits,
-              visible_only=submission is None and not solution, forked=len(cards) > 1)
+              visible_only=submission is None and not solution, forked=len(cards) > 1,
+              spare=False)  # one owner: the first worker serves every file
     return results
 
 

@@ -68,6 +68,16 @@ def make_deck(root: Path, limit: float) -> Project:
     return Project(root, root / "checks")
 
 
+def make_cards(root: Path, checks: dict[str, str]) -> Project:
+    """A deck of one probe card per entry of `checks` (e.g. "01-kinds": its checks module)."""
+    (root / "cards").mkdir(parents=True)
+    (root / "checks").mkdir()
+    for name, source in checks.items():
+        (root / "cards" / f"{name}.md").write_text(CARD)
+        (root / "checks" / f"test_{name.replace('-', '_')}.py").write_text(source)
+    return Project(root, root / "checks")
+
+
 def running_with(marker: str) -> list[int]:
     """Host processes whose command line holds `marker` (a learner cannot write us its pids:
     it can write nothing outside its scratch folder)."""

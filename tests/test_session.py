@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from probe_deck import CARD, GOOD
+from probe_deck import GOOD, make_cards
 
 from grader.checking import check_cards
-from grader.deck.project import Project
 from grader.errors import GraderError
 from grader.instructor.grade import grade_class
 from grader.results import ERROR, FAILED, NOT_STARTED, PASSED, SKIPPED
@@ -102,24 +101,6 @@ def stub():
 '''
 
 
-def make_deck(root: Path, checks: dict[str, str]) -> Project:
-    """A deck of one probe card per entry of `checks` (e.g. "01-kinds": its checks module)."""
-    (root / "cards").mkdir(parents=True)
-    (root / "checks").mkdir()
-    for name, source in checks.items():
-        (root / "cards" / f"{name}.md").write_text(CARD)
-        (root / "checks" / f"test_{name.replace('-', '_')}.py").write_text(source)
-    return Project(root, root / "checks")
-
-
-@pytest.fixture
-def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "session.log"
-    path.touch()
-    monkeypatch.setenv("SESSION_LOG", str(path))
-    return path
-
-
 @pytest.fixture
 def sessions(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """The arguments of every pytest session started in this process."""
@@ -141,7 +122,7 @@ def test_every_outcome_is_classified_without_pytests_long_report(tmp_path, log, 
         raise AssertionError("pytest's long failure report was built")
 
     monkeypatch.setattr(nodes.Node, "_repr_failure_py", no_long_report)
-    deck = make_deck(tmp_path / "deck", {"01-kinds": KINDS})
+    deck = make_cards(tmp_path / "deck", {"01-kinds": KINDS})
     submission = tmp_path / "01_kinds.py"
     submission.write_text(LEARNER)
     [result] = check_cards(deck, [deck.card("01")], submission=submission)
@@ -166,7 +147,7 @@ def test_every_outcome_is_classified_without_pytests_long_report(tmp_path, log, 
 
 def test_check_all_is_one_session_collecting_each_module_once(tmp_path, log, sessions):
     hidden = "\n\n@pytest.mark.visibility('hidden')\ndef test_hidden(learner):\n    pass\n"
-    deck = make_deck(tmp_path / "deck", {"01-kinds": KINDS, "02-twin": KINDS + hidden,
+    deck = make_cards(tmp_path / "deck", {"01-kinds": KINDS, "02-twin": KINDS + hidden,
                                          "03-third": KINDS + hidden + hidden.replace(
                                              "test_hidden", "test_hidden_too")})
     cards = deck.cards
@@ -192,7 +173,7 @@ def test_check_all_is_one_session_collecting_each_module_once(tmp_path, log, ses
      "    pass\n", "test_later: visibility must be one of"),
 ], ids=["collect-error", "marker-error"])
 def test_a_broken_module_among_many_is_named_with_its_file(tmp_path, log, broken, expected):
-    deck = make_deck(tmp_path / "deck", {"01-kinds": KINDS, "02-broken": broken,
+    deck = make_cards(tmp_path / "deck", {"01-kinds": KINDS, "02-broken": broken,
                                          "03-third": KINDS})
     submission = tmp_path / "work"
     submission.mkdir()
@@ -205,7 +186,7 @@ def test_a_broken_module_among_many_is_named_with_its_file(tmp_path, log, broken
 
 
 def test_grading_in_one_process_is_one_session(tmp_path, log, sessions):
-    deck = make_deck(tmp_path / "deck", {"01-kinds": KINDS, "02-twin": KINDS})
+    deck = make_cards(tmp_path / "deck", {"01-kinds": KINDS, "02-twin": KINDS})
     subs = tmp_path / "subs"
     for name in ("ann", "bob", "cid"):
         (subs / name).mkdir(parents=True)
@@ -254,7 +235,7 @@ def grader(deck: Path, *args: str, **env: str) -> subprocess.CompletedProcess[st
 
 
 def test_each_students_report_is_written_as_soon_as_they_are_graded(tmp_path, log):
-    deck = make_deck(tmp_path / "deck", {"01-wait": WAITS})
+    deck = make_cards(tmp_path / "deck", {"01-wait": WAITS})
     subs, out = tmp_path / "subs", tmp_path / "out"
     # the late student comes second: with batches, the first one's report would wait for them
     for name, who in (("s1", "early"), ("s2", "late"), ("s3", "early"), ("s4", "early")):
@@ -271,7 +252,7 @@ def test_each_students_report_is_written_as_soon_as_they_are_graded(tmp_path, lo
 
 
 def test_a_broken_checks_module_stops_grading_with_its_file(tmp_path, log):
-    deck = make_deck(tmp_path / "deck", {"01-kinds": KINDS, "02-broken": "def test_oops(:\n"})
+    deck = make_cards(tmp_path / "deck", {"01-kinds": KINDS, "02-broken": "def test_oops(:\n"})
     subs = tmp_path / "subs"
     for name in ("s1", "s2", "s3"):
         (subs / name).mkdir(parents=True)
@@ -288,7 +269,7 @@ def test_kills_the_grader(learner):
     if learner.who() == "late":
         os._exit(3)
 '''
-    deck = make_deck(tmp_path / "deck", {"01-dies": dies})
+    deck = make_cards(tmp_path / "deck", {"01-dies": dies})
     subs, out = tmp_path / "subs", tmp_path / "out"
     for name, who in (("s1", "early"), ("s2", "late"), ("s3", "early"), ("s4", "early")):
         (subs / name).mkdir(parents=True)
@@ -308,7 +289,7 @@ def test_check_of_several_exercises_forks_every_worker_from_the_zygote(
     from grader.cli import main
     from grader.sandbox import supervisor
 
-    deck = make_deck(tmp_path / "deck", {"01-kinds": KINDS, "02-twin": KINDS})
+    deck = make_cards(tmp_path / "deck", {"01-kinds": KINDS, "02-twin": KINDS})
     for card in deck.cards:
         deck.exercise_file(card).parent.mkdir(exist_ok=True)
         deck.exercise_file(card).write_text(LEARNER)

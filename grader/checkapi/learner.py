@@ -189,6 +189,20 @@ class LearnerModule:
             return f"your file could not be imported: {failure.summary()}{where}"
         return str(failure)
 
+    def release_worker(self) -> Worker | None:
+        """Hand this module's worker on to the same owner's next file (see `Run.same_owner`):
+        only while it is alive and has used under half its CPU budget, so that the next file
+        keeps most of the budget a worker of its own would have; else stop it and give None."""
+        worker, self.worker = self.worker, None
+        if worker is None or not worker.alive():
+            if worker is not None:
+                worker.stop()
+            return None
+        if worker.cpu_seconds() >= worker.limits.cpu / 2:
+            worker.stop()
+            return None
+        return worker
+
     def close(self) -> None:
         if self.worker is not None:
             self.worker.stop()

@@ -57,11 +57,19 @@ class Run:
     missing_kind: str = NO_FILE  # and their kind: NO_FILE, TWO_CANDIDATES or REFUSED_FILE
     worker: Worker | None = None  # a worker started early, to overlap with pytest's start-up
     checks: Path | None = None  # the checks module whose checks this run goes through
+    owner: str = ""  # who wrote the file (a student's key): see `same_owner`
 
     def shares_worker_with(self, other: Run | None) -> bool:
-        """Trials of one file against one checks module (grader verify) share a worker; any
-        other file, or the same file for another exercise, gets its own."""
+        """Trials of one file against one checks module (grader verify) share a worker and
+        its loaded module."""
         return other is not None and (other.path, other.checks) == (self.path, self.checks)
+
+    def same_owner(self, other: Run | None) -> bool:
+        """One author's files, one after another (a student's exercises), share a worker, each
+        file loaded afresh in it: nothing one of them can do to another is beyond what either
+        could do itself, and each worker start costs more than a small exercise's checks.
+        Another author's file never gets it."""
+        return other is not None and bool(self.owner) and other.owner == self.owner
 
 
 @dataclass
@@ -93,6 +101,7 @@ class GraderPlugin:
         self.error: BaseException | None = None  # what stopped the runs, raised after pytest
         self.finished = False
         self.module: LearnerModule | None = None  # the current run's learner proxy
+        self.module_run: Run | None = None  # the run `module` was made for
         self.run: Run | None = None
         self._rootpath = Path()
         self._phases: dict[str, tuple[str, BaseException | None]] = {}
@@ -184,9 +193,13 @@ class GraderPlugin:
                 check.kind = run.missing_kind
             return outcome
         if self.module is None or not shared:
+            worker = run.worker
+            if worker is None and self.module is not None and run.same_owner(self.module_run):
+                worker = self.module.release_worker()
             self._close_learner()
-            self.module = LearnerModule(run.path, self.limits, worker=run.worker,
+            self.module = LearnerModule(run.path, self.limits, worker=worker,
                                         zygote=self.zygote, seed=run.seed)
+            self.module_run = run
         elif run.worker is not None:
             run.worker.stop()
         self.module.timed_out.clear()  # each run (a verify trial too) meets its own time limits

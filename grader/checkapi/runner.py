@@ -80,17 +80,19 @@ class _Prestarted:
         self._zygote = zygote
         self._spare_wanted = spare
         self._spare: Worker | None = None
-        self._last: Run | None = None  # the last run taken
+        self._holder: Run | None = None  # the last run taken with a file: its worker goes on
         self._first = self._take()
 
     def _take(self) -> Run | None:
         run = next(self._runs, None)
         if run is None:
             return None
-        if run.worker is None and run.path is not None and not run.shares_worker_with(self._last):
+        if run.worker is None and run.path is not None and not (
+                run.shares_worker_with(self._holder) or run.same_owner(self._holder)):
             run.worker = self._spare or Worker(self._limits, self._zygote)
             self._spare = None
-        self._last = run
+        if run.path is not None:
+            self._holder = run
         return run
 
     def __iter__(self) -> Iterator[Run]:
@@ -105,7 +107,7 @@ class _Prestarted:
         """Stop the spare worker, and the first and last runs' workers if the session ended
         before the plugin could use or stop them."""
         first = self._first.worker if self._first else None
-        last = self._last.worker if self._last else None
+        last = self._holder.worker if self._holder else None
         for worker in (self._spare, first, last):
             if worker is not None and not worker.stopped:
                 stop_unused(worker)
@@ -113,13 +115,14 @@ class _Prestarted:
 
 def run_cards(cards: list[tuple[Card, Path]], runs: Iterable[Run],
               on_result: Callable[[Run, ExerciseResult], None], limits: Limits | None = None,
-              visible_only: bool = False, forked: bool = True) -> None:
+              visible_only: bool = False, forked: bool = True, spare: bool = True) -> None:
     """One pytest session: the checks module of each card (card, checks file) is collected once,
     then each run goes through its module's checks (`run.checks`) with a worker of its own, and
     its result is handed to `on_result` as soon as it is done, in the order of `runs` (which may
     be a generator: runs are taken one at a time). `forked`: workers are forked from this
-    process's zygote rather than started from scratch. `visible_only` (the learner's own run)
-    leaves out checks whose visibility is not "visible"."""
+    process's zygote rather than started from scratch, and with `spare` a worker is started
+    ahead for the next owner's first run. `visible_only` (the learner's own run) leaves out
+    checks whose visibility is not "visible"."""
     import pytest
 
     if not cards:
@@ -130,7 +133,7 @@ def run_cards(cards: list[tuple[Card, Path]], runs: Iterable[Run],
     limits = limits or Limits()
     modules = {checks_file.resolve(): card for card, checks_file in cards}
     zygote = shared_zygote() if forked else None
-    prestarted = _Prestarted(runs, limits, zygote, spare=forked)
+    prestarted = _Prestarted(runs, limits, zygote, spare=forked and spare)
 
     def finish(outcome: RunOutcome) -> None:
         module = outcome.run.checks.resolve() if outcome.run.checks else None

@@ -90,7 +90,7 @@ def grade_students(root: str, checks: str | None, plans: Plans, seed: int,
             for card, checks_file in cards:
                 path, kind, missing = plans[key][card.number]
                 yield Run(Path(path) if path else None, seed=seed, label=key, missing=missing,
-                          missing_kind=kind, checks=checks_file)
+                          missing_kind=kind, checks=checks_file, owner=key)
 
     graded: list[dict] = []
 

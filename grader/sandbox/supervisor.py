@@ -26,7 +26,7 @@ from typing import Any
 
 from grader import blas_threads, heap
 from grader.errors import GraderError
-from grader.sandbox import confine, keeper, wire
+from grader.sandbox import confine, keeper, procfs, wire
 from grader.sandbox.policy import MODES, Limits, make_plan
 from grader.sandbox.source import Source
 from grader.sandbox.wire import FRAME
@@ -177,8 +177,12 @@ class Worker:
         self.ready = True
 
     def place(self, source: Source) -> str:
-        """Copy the learner's code into the worker's read-only `src/`; the path it loads."""
+        """Copy the learner's code into the worker's read-only `src/`, as the only file there
+        (a worker that served another of the owner's files imports none of it); the path it
+        loads."""
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", source.name) or "learner.py"
+        for old in (self.scratch / "src").iterdir():
+            old.unlink()
         path = self.scratch / "src" / name
         path.write_bytes(source.code)
         path.chmod(0o644)
@@ -287,6 +291,14 @@ class Worker:
         self.kill()
         code = self.proc.returncode if code is None else code
         return WorkerDied(*explain_exit(keeper.decode_exit(code), self.limits))
+
+    def cpu_seconds(self) -> float:
+        """The CPU time the worker process has used so far (what RLIMIT_CPU counts); 0 when it
+        is not known."""
+        fields = procfs.stat_fields(self.pid) if self.pid else None
+        if fields is None or len(fields) < 13:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def alive(self) -> bool:
         """Whether the worker can still answer: once it is ready, one poll of its pidfd (readable

@@ -21,6 +21,7 @@ import traceback
 from typing import Any, NoReturn
 
 from grader.sandbox import confine
+from grader.sandbox.baseline import Baseline
 from grader.sandbox.policy import Plan
 
 OUTPUT_LIMIT = 8192  # characters of printed output kept per request
@@ -112,7 +113,7 @@ def _safe_str(exc: BaseException) -> str:
 
 
 class Server:
-    """Serves one learner module."""
+    """Serves one learner module at a time: each "load" replaces the one before."""
 
     def __init__(self) -> None:
         import numpy as np
@@ -124,6 +125,7 @@ class Server:
         self.globalrng = globalrng
         self.module: Any = None
         self.learner_files: set[str] = set()
+        self.baseline: Baseline | None = None
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request["op"]
@@ -162,16 +164,21 @@ class Server:
 
     def load(self, path: str, seed: int) -> dict[str, Any]:
         """Import the learner's file, the global generators seeded first: code that (wrongly)
-        draws from `np.random` or `random` gets the same numbers, and feedback, every time."""
+        draws from `np.random` or `random` gets the same numbers, and feedback, every time. A
+        file after the first starts from the state the first one found (`Baseline`)."""
         import importlib.util
-
-        self.np.random.seed(seed % 2**32)
-        random.seed(seed)
 
         folder = os.path.dirname(os.path.abspath(path))
         self.learner_files = {os.path.realpath(path)}
         if folder not in sys.path:
             sys.path.insert(0, folder)
+        if self.baseline is None:
+            self.baseline = Baseline(self.np, folder)
+        else:
+            self.module = None
+            self.baseline.restore()
+        self.np.random.seed(seed % 2**32)
+        random.seed(seed)
         spec = importlib.util.spec_from_file_location("learner", path)
         if spec is None or spec.loader is None:
             return {"ok": False, "kind": "internal", "message": f"cannot import {path}"}
