@@ -8,6 +8,7 @@ import json
 import math
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -41,22 +42,45 @@ def test_scalars_inside_containers_keep_their_types():
     assert type(back["x"]) is np.float32
 
 
-def _forged(tag_body: list, blob: bytes) -> bytes:
-    """A message as a hostile worker could write it: one `$np` scalar and one blob."""
-    head = json.dumps({"$np": tag_body}).encode()
-    return b"".join([wire._LEN.pack(len(head)), head, wire._LEN.pack(1),
-                     wire._LEN.pack(len(blob)), blob])
+def _forged(head: Any, blobs: list[bytes]) -> bytes:
+    """A message as a hostile worker could write it: any JSON head, any blobs."""
+    text = json.dumps(head, separators=(",", ":")).encode()
+    return b"".join([wire._LEN.pack(len(text)), text, wire._LEN.pack(len(blobs)),
+                     *(wire._LEN.pack(len(blob)) + blob for blob in blobs)])
 
 
-@pytest.mark.parametrize(("body", "blob"), [
-    ([0, "|O"], b"\0" * 8),  # an object dtype: would dereference a pointer
-    ([0, "<M8[s]"], b"\0" * 8),  # a datetime: not a number
-    ([0, [["a", "<f8"]]], b"\0" * 8),  # a structured dtype
-    ([0, "<f8"], b"\0" * 7),  # the wrong number of bytes
-], ids=["object", "datetime", "structured", "short"])
-def test_a_forged_scalar_is_refused(body, blob):
+@pytest.mark.parametrize("body", [
+    ["|O", "00" * 8],  # an object dtype: would dereference a pointer
+    ["<M8[s]", "00" * 8],  # a datetime: not a number
+    [[["a", "<f8"]], "00" * 8],  # a structured dtype
+    ["<f8", "00" * 7],  # the wrong number of bytes
+    ["<f8", "zz" * 8],  # not hexadecimal
+], ids=["object", "datetime", "structured", "short", "not-hex"])
+def test_a_forged_scalar_is_refused(body):
     with pytest.raises((ValueError, TypeError)):
-        wire.decode(_forged(body, blob))
+        wire.decode(_forged({"$np": body}, []))
+
+
+@pytest.mark.parametrize("tag", [
+    {"$nd": [0, "|O", [1]]}, {"$nd": [0, "<f8", [2]]}, {"$nd": [0, "<f8", [-1]]},
+    {"$nd": [1, "<f8", [1]]}, {"$floats": [0, []]}, {"$nd": [0, [1]]}, {"$what": 1},
+], ids=["object", "short", "negative", "no-such-blob", "floats-no-shape", "no-dtype",
+        "unknown-tag"])
+def test_a_forged_array_is_refused(tag):
+    """Whatever the head claims, an array is made only of a numeric dtype and of exactly its
+    own bytes."""
+    with pytest.raises((ValueError, TypeError, IndexError)):
+        wire.decode(_forged([tag], [b"\0" * 8]))
+
+
+def test_a_tag_written_with_spaces_still_reads_as_the_same_array():
+    """The encoder writes no spaces; a head that has them gets its arrays all the same."""
+    blob = np.arange(3.0).tobytes()
+    text = b'[ { "$nd" : [0, "<f8", [3]] } ]'
+    message = b"".join([wire._LEN.pack(len(text)), text, wire._LEN.pack(1),
+                        wire._LEN.pack(len(blob)), blob])
+    (back,) = wire.decode(message)
+    assert back.tolist() == [0.0, 1.0, 2.0] and back.base is None and back.flags.writeable
 
 
 def test_numpy_numbers_are_numbers_and_bools_are_not():
@@ -121,10 +145,9 @@ def test_arrays_arrive_as_arrays_of_their_own(shape):
         assert got.tobytes() == np.ascontiguousarray(want).tobytes()
         assert got.base is None and got.flags.writeable and got.flags.c_contiguous
         assert got.flags.aligned
-    head = json.dumps([{"$nd": [0, "<f8", [2]]}, {"$nd": [0, "<f8", [2]]}]).encode()
     blob = np.array([1.0, 2.0]).tobytes()  # a forged message naming blob 0 twice
-    first, second = wire.decode(b"".join([wire._LEN.pack(len(head)), head, wire._LEN.pack(1),
-                                          wire._LEN.pack(len(blob)), blob]))
+    first, second = wire.decode(_forged([{"$nd": [0, "<f8", [2]]}, {"$nd": [0, "<f8", [2]]}],
+                                        [blob]))
     first[0] = 9.0
     assert second.tolist() == [1.0, 2.0]
 
@@ -233,3 +256,10 @@ def _leaves(value):
     if isinstance(value, list | tuple):
         return [leaf for item in value for leaf in _leaves(item)]
     return [value]
+
+
+def test_a_head_nested_beyond_reason_is_refused():
+    """The decoder's own recursion bound: the grader refuses the reply (as garbled)."""
+    with pytest.raises(RecursionError):
+        wire.decode(_forged(None, []).replace(b"null", b"[" * 100_000).replace(
+            wire._LEN.pack(4), wire._LEN.pack(100_000), 1))

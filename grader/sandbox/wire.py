@@ -2,15 +2,18 @@
 
 A message is a JSON document plus raw array bytes. Only these cross: numpy arrays of bool or
 numeric dtype (their bytes read straight into an array of a validated dtype and shape, never
-unpickled, always a base `ndarray` that owns its data), numpy scalars of those dtypes (rebuilt
-the same way, so `np.bool_`, `np.int64` or `np.float32` arrive as themselves, and a check can
-tell them from Python's `bool`, `int` and `float`), Python numbers, strings, None, lists, tuples
-and dicts of these, and `numpy.random.Generator` *arguments* (their bit generator's state).
-Anything else is refused with a description a learner can act on.
+unpickled, always a base `ndarray` that owns its data), numpy scalars of those dtypes (their
+bytes in hexadecimal, rebuilt with a validated dtype, so `np.bool_`, `np.int64` or `np.float32`
+arrive as themselves, and a check can tell them from Python's `bool`, `int` and `float`), Python
+numbers, strings, None, lists, tuples and dicts of these, and `numpy.random.Generator`
+*arguments* (their bit generator's state). Anything else is refused with a description a
+learner can act on.
 
 On a pipe a message is framed by its length (`send`, `read_message`); large arrays are written
 from their own memory and read into the arrays handed back, so each crosses with one copy into
-the pipe and one out of it.
+the pipe and one out of it. Small pieces are read ahead in one go, never past the message. The
+JSON is decoded by the standard library's decoder, each tagged object rebuilt as it is read
+(`_from_json`): no pass of ours over the whole document.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -109,28 +113,37 @@ def read_message(fill: Callable[[memoryview], None], size: int) -> Any:
 
 def _parse(fill: Callable[[memoryview], None], size: int) -> Any:
     left = size
+    staged = memoryview(b"")  # bytes read ahead of the piece asked for, never past `size`
 
     def read(buffer: memoryview) -> memoryview:
-        nonlocal left
-        if buffer.nbytes > left:
+        """Fill `buffer` with the message's next bytes: small pieces (lengths, small blobs)
+        come from a read-ahead of up to `LARGE` bytes, large blobs straight from `fill`."""
+        nonlocal left, staged
+        if buffer.nbytes > left + staged.nbytes:
             raise ValueError("a message longer than its length")
-        fill(buffer)
-        left -= buffer.nbytes
+        if buffer.nbytes > staged.nbytes and buffer.nbytes - staged.nbytes < LARGE and left:
+            ahead = memoryview(bytearray(min(left, max(LARGE, buffer.nbytes))))
+            fill(ahead)
+            left -= ahead.nbytes
+            staged = memoryview(bytes(staged) + bytes(ahead)) if staged.nbytes else ahead
+        taken = min(buffer.nbytes, staged.nbytes)
+        buffer[:taken] = staged[:taken]
+        staged = staged[taken:]
+        if taken < buffer.nbytes:
+            fill(buffer[taken:])
+            left -= buffer.nbytes - taken
         return buffer
 
     def number() -> int:
         return _LEN.unpack(read(memoryview(bytearray(_LEN.size))))[0]
 
-    head = read(memoryview(bytearray(min(number(), left + 1))))
-    doc = json.loads(bytes(head).decode("utf-8"))
+    head = bytes(read(memoryview(bytearray(min(number(), left + staged.nbytes + 1)))))
     count = number()
-    specs: dict[int, tuple[np.dtype, tuple[int, ...]]] = {}
-    if count:
-        _array_specs(doc, specs, 0)
+    specs = _array_specs(head) if count else {}
     blobs: list[_Blob] = []
     for index in range(count):
         nbytes = number()
-        if nbytes > left:
+        if nbytes > left + staged.nbytes:
             raise ValueError("a message longer than its length")
         dtype, shape = specs.get(index, (None, ()))
         if dtype is not None and nbytes == dtype.itemsize * math.prod(shape):
@@ -139,9 +152,9 @@ def _parse(fill: Callable[[memoryview], None], size: int) -> Any:
             blob = _Blob(None, np.empty(nbytes, dtype=np.uint8))
         read(memoryview(blob.data))
         blobs.append(blob)
-    if left:
+    if left or staged.nbytes:
         raise ValueError("trailing bytes after the message")
-    return _from_json(doc, blobs, 0)
+    return json.loads(head.decode("utf-8"), object_hook=lambda doc: _from_json(doc, blobs))
 
 
 def _to_json(value: Any, blobs: list[Any], depth: int) -> Any:
@@ -171,8 +184,7 @@ def _to_json(value: Any, blobs: list[Any], depth: int) -> Any:
     if isinstance(value, float) and kind is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, np.generic) and value.dtype.kind in NUMERIC_KINDS:
-        blobs.append(value.tobytes())
-        return {"$np": [len(blobs) - 1, value.dtype.str]}
+        return {"$np": [value.dtype.str, value.tobytes().hex()]}
     if isinstance(value, complex):
         return {"$complex": [value.real, value.imag]}
     if isinstance(value, np.random.Generator):
@@ -280,26 +292,27 @@ def _spec(body: Any) -> tuple[int, np.dtype, tuple[int, ...]]:
     return int(index), dtype, shape
 
 
-def _array_specs(doc: Any, specs: dict[int, tuple[np.dtype, tuple[int, ...]]],
-                 depth: int) -> None:
-    """The dtype and shape each blob is first wanted as, where valid (`_from_json` refuses the
-    rest)."""
-    if depth > MAX_DEPTH:
-        return
-    if isinstance(doc, list):
-        for item in doc:
-            _array_specs(item, specs, depth + 1)
-    elif isinstance(doc, dict) and len(doc) == 1:
-        (tag, body), = doc.items()
+# A tag with a blob, as `encode` writes it. A JSON string holds no bare quote, so this finds
+# tags only; one written otherwise (with spaces) is still read, from a copy of its bytes.
+_BLOB_TAG = re.compile(rb'\{"\$(nd|floats)":\[(\d+),(?:"([^"\\]{1,32})",)?\[([\d,]{0,640})\]\]\}')
+
+
+def _array_specs(head: bytes) -> dict[int, tuple[np.dtype, tuple[int, ...]]]:
+    """The dtype and shape each blob is first wanted as, where valid: its bytes are then read
+    straight into an array of that dtype and shape (`_from_json` checks every tag again)."""
+    specs: dict[int, tuple[np.dtype, tuple[int, ...]]] = {}
+    for match in _BLOB_TAG.finditer(head):
+        tag, index, dtype_str, dims = match.groups()
+        if tag == b"nd" and dtype_str is None:
+            continue
         try:
-            if tag in ("$nd", "$np", "$floats"):
-                index, dtype, shape = _spec(_floats_body(body) if tag == "$floats"
-                                            else body if tag == "$nd" else [*body[:2], []])
-                specs.setdefault(index, (dtype, shape))
-                return
-        except (ValueError, TypeError, IndexError):
-            return
-        _array_specs(body, specs, depth + 1)
+            shape = [int(n) for n in dims.split(b",")] if dims else []
+            body = [int(index), dtype_str.decode() if tag == b"nd" else "<f8", shape]
+            index_, dtype, shape_ = _spec(body)
+        except (ValueError, TypeError):
+            continue
+        specs.setdefault(index_, (dtype, shape_))
+    return specs
 
 
 def _array(body: Any, blobs: list[_Blob]) -> np.ndarray:
@@ -319,23 +332,28 @@ def _floats_body(body: Any) -> list[Any]:
     return [index, "<f8", shape]
 
 
-def _from_json(doc: Any, blobs: list[_Blob], depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise ValueError("data nested too deeply")
-    if type(doc) in _PLAIN or type(doc) is float:
+def _from_json(doc: dict[str, Any], blobs: list[_Blob]) -> Any:
+    """One JSON object of the message as the value it stands for (called by the JSON decoder
+    for each object, innermost first). A tag is an object with one key starting with "$";
+    other objects are a generator's state, read by `generator_from_state`."""
+    if len(doc) != 1:
         return doc
-    if isinstance(doc, list):
-        return [_from_json(v, blobs, depth + 1) for v in doc]
-    if not isinstance(doc, dict) or len(doc) != 1:
-        raise ValueError("malformed message")
     (tag, body), = doc.items()
+    if not tag.startswith("$"):
+        return doc
     if tag == "$nd":
         return _array(body, blobs)
     if tag == "$np":
-        return _array([body[0], body[1], []], blobs)[()]
+        dtype_str, data = body
+        dtype = _spec([0, dtype_str, []])[1]
+        raw = bytes.fromhex(str(data))
+        if len(raw) != dtype.itemsize:
+            raise ValueError("scalar data of the wrong size")
+        return np.frombuffer(raw, dtype=dtype)[0]
     if tag == "$floats":
         shape = _floats_body(body)[2]
-        if len(shape) < 1 or 0 in shape or depth + len(shape) > MAX_DEPTH:
+        if not isinstance(shape, list) or len(shape) < 1 or 0 in shape \
+                or len(shape) > MAX_DEPTH:
             raise ValueError("malformed list of floats")
         return _array(_floats_body(body), blobs).tolist()
     if tag == "$float":
@@ -345,14 +363,15 @@ def _from_json(doc: Any, blobs: list[_Blob], depth: int) -> Any:
     if tag == "$complex":
         return complex(float(body[0]), float(body[1]))
     if tag == "$tuple":
-        return tuple(_from_json(v, blobs, depth + 1) for v in body)
+        if not isinstance(body, list):
+            raise ValueError("malformed tuple")
+        return tuple(body)
     if tag == "$dict":
         out = {}
         for key, value in body:
-            key = _from_json(key, blobs, depth + 1)
             if isinstance(key, list | dict | np.ndarray):
                 raise ValueError("unhashable dict key")
-            out[key] = _from_json(value, blobs, depth + 1)
+            out[key] = value
         return out
     if tag == "$rng":
         return generator_from_state(body["name"], body["state"])
