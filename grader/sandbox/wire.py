@@ -31,6 +31,7 @@ import numpy as np
 MAX_DEPTH = 64
 NUMERIC_KINDS = "biufc"
 _PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are (exactly these types)
+_SCALARS = _PLAIN | {float}  # the same, and floats when they are finite
 LARGE = 1 << 16  # bytes from which an array is written from its own memory, not copied first
 FLOAT_LISTS = 4096  # values from which a nested list of floats crosses as bytes (`_float_rows`)
 _LEN = struct.Struct("<Q")
@@ -163,15 +164,21 @@ def _to_json(value: Any, blobs: list[Any], depth: int) -> Any:
     kind = type(value)
     if kind in _PLAIN:  # exact types first, commonest first: no branch below could take them
         return value
+    if kind is float:
+        return value if math.isfinite(value) else {"$float": repr(value)}
     if kind is list or kind is tuple:
         floats = _float_rows(value) if kind is list else None
         if floats is not None and depth + len(floats[0]) <= MAX_DEPTH:
             shape, flat = floats
             blobs.append(np.array(flat, dtype="<f8").view(np.uint8))
             return {"$floats": [len(blobs) - 1, list(shape)]}
-        items = [_to_json(v, blobs, depth + 1) for v in value]
+        items = list(value) if _json_row(value) \
+            else [_to_json(v, blobs, depth + 1) for v in value]
         return items if kind is list else {"$tuple": items}
     if kind is dict:
+        if all(type(k) is str and not k.startswith("$") for k in value):
+            # JSON's own object: the decoder hands it back as a dict with these keys
+            return {k: _to_json(v, blobs, depth + 1) for k, v in value.items()}
         return {"$dict": [[_to_json(k, blobs, depth + 1), _to_json(v, blobs, depth + 1)]
                           for k, v in value.items()]}
     if kind is np.ndarray:
@@ -181,8 +188,6 @@ def _to_json(value: Any, blobs: list[Any], depth: int) -> Any:
         return {"$nd": [len(blobs) - 1, value.dtype.str, list(value.shape)]}
     if isinstance(value, str):  # a subclass of str: str itself was returned above
         return value
-    if isinstance(value, float) and kind is float:
-        return value if math.isfinite(value) else {"$float": repr(value)}
     if isinstance(value, np.generic) and value.dtype.kind in NUMERIC_KINDS:
         return {"$np": [value.dtype.str, value.tobytes().hex()]}
     if isinstance(value, complex):
@@ -191,6 +196,16 @@ def _to_json(value: Any, blobs: list[Any], depth: int) -> Any:
         bitgen = value.bit_generator
         return {"$rng": {"name": type(bitgen).__name__, "state": _state_json(bitgen.state)}}
     raise Unsupported(describe(value))
+
+
+def _json_row(value: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether every item is JSON as it is: a str, an int, a bool, None or a finite float
+    (exactly these types). Their sum is finite only if every float is (a sum that overflows
+    just takes the item-by-item way)."""
+    if not all(type(v) in _SCALARS for v in value):
+        return False
+    numbers = [v for v in value if type(v) is float]
+    return not numbers or math.isfinite(sum(numbers))
 
 
 def _float_rows(value: list[Any]) -> tuple[tuple[int, ...], list[float]] | None:
