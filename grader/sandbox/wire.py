@@ -18,6 +18,7 @@ JSON is decoded by the standard library's decoder, each tagged object rebuilt as
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -298,13 +299,19 @@ def _spec(body: Any) -> tuple[int, np.dtype, tuple[int, ...]]:
     """A blob index, a dtype and a shape: only plain numeric dtypes are accepted, so no object
     (and no pickle) can ever be made from the data."""
     index, dtype_str, shape = body
-    dtype = np.dtype(str(dtype_str))
+    shape = tuple(map(int, shape))
+    if shape and min(shape) < 0:
+        raise ValueError("a negative dimension")
+    return int(index), _dtype(str(dtype_str)), shape
+
+
+@functools.lru_cache(maxsize=64)
+def _dtype(text: str) -> np.dtype:
+    """The dtype `text` names, if it is a plain numeric one (kept: a reply names a few, often)."""
+    dtype = np.dtype(text)
     if dtype.kind not in NUMERIC_KINDS or dtype.hasobject or dtype.fields is not None:
         raise ValueError("array of a forbidden dtype")
-    shape = tuple(int(n) for n in shape)
-    if any(n < 0 for n in shape):
-        raise ValueError("a negative dimension")
-    return int(index), dtype, shape
+    return dtype
 
 
 # A tag with a blob, as `encode` writes it. A JSON string holds no bare quote, so this finds
