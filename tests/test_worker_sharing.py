@@ -158,3 +158,37 @@ def test_a_worker_that_spent_half_its_cpu_budget_is_not_handed_on(tmp_path, log)
     log.write_text("")
     check_cards(project, project.cards, submission=submission, limits=Limits(cpu=3))
     assert logged(log) == ["spent", "spent"]  # 1.2 s of 3: still handed on
+
+
+def test_a_worker_without_landlock_is_not_handed_on(tmp_path, log, monkeypatch):
+    """Where Landlock is missing, the learner's code might write to the folders where the grader
+    places the next file: every file then gets a worker of its own."""
+    from grader.sandbox import confine
+
+    missing = confine.missing
+    monkeypatch.setattr(confine, "missing",
+                        lambda layers: {**missing(layers), "landlock": "off for this test"})
+    project = deck(tmp_path / "deck")
+    submission = submit(tmp_path / "sub", MARKS.replace("OWNER", "'first'"), READS_MARK)
+    check_cards(project, project.cards, submission=submission)
+    assert logged(log) == ["marked", "none"]
+
+
+def test_placing_a_file_never_writes_through_a_link_left_in_src(tmp_path):
+    """Defence in depth for a machine where the worker could write to `src/`: what is there is
+    removed, and the new file is created afresh, never followed through a link."""
+    from grader.checkapi.plugin import stop_unused
+    from grader.sandbox.source import Source
+    from grader.sandbox.supervisor import Worker
+
+    target = tmp_path / "grader-owned.txt"
+    target.write_text("keep me")
+    worker = Worker(Limits())
+    try:
+        (worker.scratch / "src" / "02.py").symlink_to(target)
+        path = worker.place(Source(b"def report():\n    return 2\n", "02.py"))
+        assert target.read_text() == "keep me"
+        assert Path(path).read_bytes() == b"def report():\n    return 2\n"
+        assert not Path(path).is_symlink()
+    finally:
+        stop_unused(worker)

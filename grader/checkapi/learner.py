@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from grader.notebooks.source import notebook_source
-from grader.sandbox import wire
+from grader.sandbox import confine, wire
 from grader.sandbox.source import SourceProblem, read_source
 from grader.sandbox.supervisor import Limits, Worker, WorkerDied
 from grader.sandbox.wire import describe
@@ -190,15 +190,16 @@ class LearnerModule:
         return str(failure)
 
     def release_worker(self) -> Worker | None:
-        """Hand this module's worker on to the same owner's next file (see `Run.same_owner`):
-        only while it is alive and has used under half its CPU budget, so that the next file
-        keeps most of the budget a worker of its own would have; else stop it and give None."""
+        """Hand this module's worker on to the same owner's next file (see `Run.same_owner`),
+        or stop it and give None. Handed on only while it is alive, under Landlock (which keeps
+        the learner's code from touching its `src/` and scratch folder, where the grader places
+        the next file) and under half its CPU budget (the next file keeps most of the budget a
+        worker of its own would have)."""
         worker, self.worker = self.worker, None
-        if worker is None or not worker.alive():
-            if worker is not None:
-                worker.stop()
+        if worker is None:
             return None
-        if worker.cpu_seconds() >= worker.limits.cpu / 2:
+        if (not worker.alive() or "landlock" in confine.missing(worker.layers)
+                or worker.cpu_seconds() >= worker.limits.cpu / 2):
             worker.stop()
             return None
         return worker

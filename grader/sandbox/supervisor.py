@@ -184,7 +184,10 @@ class Worker:
         for old in (self.scratch / "src").iterdir():
             old.unlink()
         path = self.scratch / "src" / name
-        path.write_bytes(source.code)
+        # a new file, never through a link, whatever the folder holds
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as file:
+            file.write(source.code)
         path.chmod(0o644)
         self.source_name = name
         return str(path)
