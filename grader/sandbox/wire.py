@@ -203,10 +203,8 @@ def _json_row(value: list[Any] | tuple[Any, ...]) -> bool:
     """Whether every item is JSON as it is: a str, an int, a bool, None or a finite float
     (exactly these types). Their sum is finite only if every float is (a sum that overflows
     just takes the item-by-item way)."""
-    if not all(type(v) in _SCALARS for v in value):
-        return False
-    numbers = [v for v in value if type(v) is float]
-    return not numbers or math.isfinite(sum(numbers))
+    return all(type(v) in _SCALARS for v in value) \
+        and math.isfinite(sum(v for v in value if type(v) is float))
 
 
 def _float_rows(value: list[Any]) -> tuple[tuple[int, ...], list[float]] | None:
@@ -327,13 +325,12 @@ def _array_specs(head: bytes) -> dict[int, tuple[np.dtype, tuple[int, ...]]]:
         tag, index, dtype_str, dims = match.groups()
         if tag == b"nd" and dtype_str is None:
             continue
-        try:
-            shape = [int(n) for n in dims.split(b",")] if dims else []
-            body = [int(index), dtype_str.decode() if tag == b"nd" else "<f8", shape]
-            index_, dtype, shape_ = _spec(body)
+        try:  # the pattern admits digits only: no negative dimension to refuse
+            dtype = _dtype(dtype_str.decode() if tag == b"nd" else "<f8")
         except (ValueError, TypeError):
             continue
-        specs.setdefault(index_, (dtype, shape_))
+        shape = tuple(int(n) for n in dims.split(b",")) if dims else ()
+        specs.setdefault(int(index), (dtype, shape))
     return specs
 
 
@@ -367,7 +364,7 @@ def _from_json(doc: dict[str, Any], blobs: list[_Blob]) -> Any:
         return _array(body, blobs)
     if tag == "$np":
         dtype_str, data = body
-        dtype = _spec([0, dtype_str, []])[1]
+        dtype = _dtype(str(dtype_str))
         raw = bytes.fromhex(str(data))
         if len(raw) != dtype.itemsize:
             raise ValueError("scalar data of the wrong size")
