@@ -36,7 +36,8 @@ def run(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
 def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
     from grader.sandbox import wire, worker
 
-    req_r, rep_w, out, stack = fds
+    req_r, rep_w, out, stack, *shared = fds  # and the shared region's memfd, if made
+    region = shared[0] if shared else -1
     plan = Plan(**plan_doc)
     if os.getsid(0) != os.getpid():  # spawned with a session of its own already
         os.setsid()
@@ -57,14 +58,14 @@ def _keep(fds: list[int], plan_doc: dict[str, Any]) -> NoReturn:
         if os.read(go_r, 2) != b"go":  # wait until the keeper has spoken for us
             os._exit(0)  # the keeper died first: nobody knows our pid, so never run
         os.close(go_r)
-        worker.run(req_r, rep_w, out, stack, plan, dict(layers))
+        worker.run(req_r, rep_w, out, stack, region, plan, dict(layers))
     os.close(go_r)
     groups = namespaces.cgroups(pid, int(plan.limits["processes"]), int(plan.limits["memory"]))
     layers["processes"] = _processes(groups, plan, layers["namespaces"])
     pidns = not layers["namespaces"].startswith(OFF)
     wire.send(rep_w, wire.encode({"keeper": True, "pid": pid, "pidns": pidns,
                                   "layers": layers}))
-    for fd in (req_r, rep_w, out, stack):
+    for fd in fds:
         os.close(fd)
 
     def end(signum: int, frame: Any) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from grader import blas_threads, heap
 from grader.errors import GraderError
-from grader.sandbox import confine, keeper, procfs, wire
+from grader.sandbox import bulk, confine, keeper, procfs, wire
 from grader.sandbox.policy import MODES, Limits, make_plan
 from grader.sandbox.source import Source
 from grader.sandbox.wire import FRAME
@@ -120,6 +120,10 @@ class Worker:
         self.output = open(self.scratch / "output.log", "wb")  # noqa: SIM115 - closed in stop()
         self.stack = open(self.scratch / "stack.txt", "w+b")  # noqa: SIM115 - closed in stop()
         fds = [req_r, rep_w, self.output.fileno(), self.stack.fileno()]
+        shared = bulk.create()  # large arrays cross here, not through the pipes
+        self.region = shared[1] if shared else None
+        if shared:
+            fds.append(shared[0])
         self.proc: subprocess.Popen | ForkedProcess
         if zygote is not None and zygote.alive():
             try:
@@ -128,8 +132,8 @@ class Worker:
                 self._spawn(fds, plan)
         else:
             self._spawn(fds, plan)
-        os.close(req_r)
-        os.close(rep_w)
+        for fd in (req_r, rep_w, *fds[4:]):
+            os.close(fd)
         self.pid = 0  # the worker's pid (the keeper's child), once the keeper has told us
         self.pidfd: int | None = None
         self.pidns = False
@@ -212,7 +216,7 @@ class Worker:
         return SITE_PACKAGES.sub("", text)
 
     def _send(self, message: dict[str, Any]) -> None:
-        wire.send(self.req_w, wire.encode_parts(message))
+        wire.send(self.req_w, wire.encode_parts(message, self.region))
 
     def _receive(self, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -224,7 +228,8 @@ class Worker:
             raise WorkerDied(f"returned more than {self.limits.reply // 1024**2} MB of data",
                              "too_big")
         try:
-            reply = wire.read_message(lambda buffer: self._fill(buffer, deadline, timeout), size)
+            reply = wire.read_message(lambda buffer: self._fill(buffer, deadline, timeout), size,
+                                      self.region)
         except WorkerDied:
             raise
         except Exception:
@@ -347,6 +352,9 @@ class Worker:
                     pass
         self.output.close()
         self.stack.close()
+        if self.region is not None:
+            bulk.release(self.region)
+            self.region = None
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 

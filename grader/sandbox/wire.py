@@ -9,9 +9,10 @@ numbers, strings, None, lists, tuples and dicts of these, and `numpy.random.Gene
 *arguments* (their bit generator's state). Anything else is refused with a description a
 learner can act on.
 
-On a pipe a message is framed by its length (`send`, `read_message`); large arrays are written
-from their own memory and read into the arrays handed back, so each crosses with one copy into
-the pipe and one out of it. Small pieces are read ahead in one go, never past the message. The
+On a pipe a message is framed by its length (`send`, `read_message`). Large arrays are copied
+into the region the two processes share (`grader.sandbox.bulk`) and out of it into the arrays
+handed back; where there is none, or it is full, they are written from their own memory and read
+straight into those arrays. Small pieces are read ahead in one go, never past the message. The
 JSON is decoded by the standard library's decoder, each tagged object rebuilt as it is read
 (`_from_json`): no pass of ours over the whole document.
 """
@@ -37,6 +38,7 @@ LARGE = 1 << 16  # bytes from which an array is written from its own memory, not
 FLOAT_LISTS = 4096  # values from which a nested list of floats crosses as bytes (`_float_rows`)
 _LEN = struct.Struct("<Q")
 FRAME = _LEN  # the length before each message on a pipe
+SHARED = 1 << 63  # set in a blob's length: its bytes are in the shared region, at an offset
 
 
 class Unsupported(TypeError):
@@ -59,20 +61,26 @@ def encode(value: Any) -> bytes:
     return b"".join(encode_parts(value))
 
 
-def encode_parts(value: Any) -> list[Any]:
+def encode_parts(value: Any, region: memoryview | None = None) -> list[Any]:
     """The message as buffers to write one after the other: arrays of `LARGE` bytes or more are
-    their own memory (not copied), everything else is joined into as few pieces as possible."""
+    copied into `region` (`grader.sandbox.bulk`) while they fit, else their own memory (not
+    copied); everything else is joined into as few pieces as possible."""
     blobs: list[Any] = []
     doc = _to_json(value, blobs, 0)
     head = json.dumps(doc, allow_nan=True, separators=(",", ":")).encode("utf-8")
     parts: list[Any] = []
     small = [_LEN.pack(len(head)), head, _LEN.pack(len(blobs))]
+    used = 0  # bytes of the region taken by this message
     for blob in blobs:
         size = blob.nbytes if isinstance(blob, np.ndarray) else len(blob)
-        small.append(_LEN.pack(size))
         if size < LARGE:
-            small.append(blob.tobytes() if isinstance(blob, np.ndarray) else blob)
+            small += [_LEN.pack(size), blob.tobytes() if isinstance(blob, np.ndarray) else blob]
+        elif region is not None and used + size <= len(region):
+            region[used : used + size] = blob
+            small += [_LEN.pack(size | SHARED), _LEN.pack(used)]
+            used += size
         else:
+            small.append(_LEN.pack(size))
             parts += [b"".join(small), blob]
             small = []
     return [*parts, b"".join(small)]
@@ -88,7 +96,7 @@ def send(fd: int, payload: bytes | list[Any]) -> None:
             view = view[os.write(fd, view):]
 
 
-def decode(data: bytes | bytearray | memoryview) -> Any:
+def decode(data: bytes | bytearray | memoryview, region: memoryview | None = None) -> Any:
     """A whole message held in memory (see `read_message`)."""
     view = memoryview(data).cast("B")
     pos = 0
@@ -98,22 +106,25 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
         buffer[:] = view[pos : pos + buffer.nbytes]
         pos += buffer.nbytes
 
-    return _parse(fill, view.nbytes)
+    return _parse(fill, view.nbytes, region)
 
 
-def read_message(fill: Callable[[memoryview], None], size: int) -> Any:
+def read_message(fill: Callable[[memoryview], None], size: int,
+                 region: memoryview | None = None) -> Any:
     """Decode a message of `size` bytes as it is read: `fill(buffer)` fills a buffer completely
     (or raises). A small message is read whole, at once; in a large one each array's bytes are
     read straight into the array handed back, allocated once its dtype and shape are validated
-    and its length agrees with them, never beyond `size`."""
+    and its length agrees with them, never beyond `size`. An array in `region` is copied out of
+    it, only from within it, as the message is read: what the sender writes there later does
+    not change it."""
     if size <= LARGE:
         data = memoryview(bytearray(size))
         fill(data)
-        return decode(data)
-    return _parse(fill, size)
+        return decode(data, region)
+    return _parse(fill, size, region)
 
 
-def _parse(fill: Callable[[memoryview], None], size: int) -> Any:
+def _parse(fill: Callable[[memoryview], None], size: int, region: memoryview | None) -> Any:
     left = size
     staged = memoryview(b"")  # bytes read ahead of the piece asked for, never past `size`
 
@@ -145,14 +156,22 @@ def _parse(fill: Callable[[memoryview], None], size: int) -> Any:
     blobs: list[_Blob] = []
     for index in range(count):
         nbytes = number()
-        if nbytes > left + staged.nbytes:
+        offset = -1
+        if nbytes & SHARED:
+            nbytes, offset = nbytes ^ SHARED, number()
+            if region is None or offset + nbytes > len(region):
+                raise ValueError("array data outside the shared region")
+        elif nbytes > left + staged.nbytes:
             raise ValueError("a message longer than its length")
         dtype, shape = specs.get(index, (None, ()))
         if dtype is not None and nbytes == dtype.itemsize * math.prod(shape):
             blob = _Blob(np.empty(shape, dtype=dtype))
         else:
             blob = _Blob(None, np.empty(nbytes, dtype=np.uint8))
-        read(memoryview(blob.data))
+        if offset < 0:
+            read(memoryview(blob.data))
+        else:
+            memoryview(blob.data)[:] = region[offset : offset + nbytes]  # type: ignore[index]
         blobs.append(blob)
     if left or staged.nbytes:
         raise ValueError("trailing bytes after the message")

@@ -20,7 +20,7 @@ import sys
 import traceback
 from typing import Any, NoReturn
 
-from grader.sandbox import confine
+from grader.sandbox import bulk, confine
 from grader.sandbox.baseline import Baseline
 from grader.sandbox.policy import Plan
 
@@ -188,14 +188,14 @@ class Server:
         self.module = module
         return {"ok": True, "value": None}
 
-    def serve(self, requests: int, replies: int) -> None:
+    def serve(self, requests: int, replies: int, region: memoryview | None) -> None:
         rng = self.globalrng.GlobalRng()  # the global generators' state before each request
         while True:
             try:
                 header = memoryview(bytearray(self.wire.FRAME.size))
                 read_into(requests, header)
                 request = self.wire.read_message(lambda buffer: read_into(requests, buffer),
-                                                 self.wire.FRAME.unpack(header)[0])
+                                                 self.wire.FRAME.unpack(header)[0], region)
             except EOFError:
                 return
             if request.get("op") == "stop":
@@ -211,7 +211,7 @@ class Server:
             reply["output"] = captured.text()
             reply["global_rng"] = rng.changed()
             try:
-                payload = self.wire.encode_parts(reply)
+                payload = self.wire.encode_parts(reply, region)
             except self.wire.Unsupported as exc:
                 payload = self.wire.encode({
                     "ok": False, "kind": "unsupported", "message": str(exc),
@@ -226,9 +226,10 @@ class Server:
             self.wire.send(replies, payload)
 
 
-def run(requests: int, replies: int, output: int, stack: int, plan: Plan,
+def run(requests: int, replies: int, output: int, stack: int, region: int, plan: Plan,
         layers: dict[str, str]) -> NoReturn:
-    """Become the worker: set up the standard streams, confine this process (see
+    """Become the worker: set up the standard streams, map the region shared with the grader
+    (`grader.sandbox.bulk`; `region` is its fd, or -1), confine this process (see
     `grader.sandbox.confine`; `layers` says what the keeper did), say ready with the layers in
     force, then serve. Never returns."""
     try:
@@ -240,6 +241,7 @@ def run(requests: int, replies: int, output: int, stack: int, plan: Plan,
         for fd in (devnull, output):
             os.close(fd)
         faulthandler.register(signal.SIGUSR1, file=stack, all_threads=False)
+        shared = bulk.attach(region)
         server = Server()
         sys.path[:] = [plan.source_dir, *stdlib_paths()]
         importlib.machinery.PathFinder.find_spec("_grader_warm_")  # list each folder now:
@@ -252,7 +254,7 @@ def run(requests: int, replies: int, output: int, stack: int, plan: Plan,
             {"ok": True, "ready": True, "layers": layers} if ready
             else {"ok": False, "kind": "sandbox", "layers": layers}))
         if ready:
-            server.serve(requests, replies)
+            server.serve(requests, replies, shared)
     except BaseException:  # a broken start: the traceback goes to the output file
         traceback.print_exc()
         os._exit(125)
