@@ -103,6 +103,7 @@ class GraderPlugin:
         self.module: LearnerModule | None = None  # the current run's learner proxy
         self.module_run: Run | None = None  # the run `module` was made for
         self.run: Run | None = None
+        self.item: pytest.Item | None = None  # the check being run
         self._rootpath = Path()
         self._phases: dict[str, tuple[str, BaseException | None]] = {}
 
@@ -115,10 +116,14 @@ class GraderPlugin:
                                 "after_published or hidden: when the learner sees the check")
         self._rootpath = config.rootpath
 
+    # The fixtures read the check being run from `self.item`, not from pytest's `request`: a
+    # fixture that asks for `request` costs pytest a new fixture definition, signature
+    # inspection included, every time it runs (about 10 ms a student for these two).
+
     @pytest.fixture
-    def learner(self, request: pytest.FixtureRequest) -> LearnerModule:
-        assert self.module is not None
-        marker = request.node.get_closest_marker("limit")
+    def learner(self) -> LearnerModule:
+        assert self.module is not None and self.item is not None
+        marker = self.item.get_closest_marker("limit")
         seconds = DEFAULT_TIMEOUT
         if marker is not None:
             seconds = float(marker.kwargs.get("seconds", marker.args[0] if marker.args else 5))
@@ -131,8 +136,9 @@ class GraderPlugin:
         return self.run.seed
 
     @pytest.fixture
-    def rng(self, request: pytest.FixtureRequest, seed: int) -> np.random.Generator:
-        return np.random.default_rng([seed, zlib.crc32(request.node.name.encode())])
+    def rng(self, seed: int) -> np.random.Generator:
+        assert self.item is not None
+        return np.random.default_rng([seed, zlib.crc32(self.item.name.encode())])
 
     # -- collection -----------------------------------------------------------------------------
 
@@ -219,6 +225,7 @@ class GraderPlugin:
 
     def _run_item(self, item: pytest.Item, nextitem: pytest.Item | None) -> CheckResult:
         assert self.module is not None
+        self.item = item
         self._phases = {}
         self.module.calls.clear()
         expect.take_figures()
