@@ -34,6 +34,7 @@ MAX_DEPTH = 64
 NUMERIC_KINDS = "biufc"
 _PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are (exactly these types)
 _SCALARS = _PLAIN | {float}  # the same, and floats when they are finite
+_NESTED_FLOATS = (list, float)  # what a list `_float_rows` takes can start with
 LARGE = 1 << 16  # bytes from which an array is written from its own memory, not copied first
 FLOAT_LISTS = 4096  # values from which a nested list of floats crosses as bytes (`_float_rows`)
 _LEN = struct.Struct("<Q")
@@ -98,15 +99,7 @@ def send(fd: int, payload: bytes | list[Any]) -> None:
 
 def decode(data: bytes | bytearray | memoryview, region: memoryview | None = None) -> Any:
     """A whole message held in memory (see `read_message`)."""
-    view = memoryview(data).cast("B")
-    pos = 0
-
-    def fill(buffer: memoryview) -> None:
-        nonlocal pos
-        buffer[:] = view[pos : pos + buffer.nbytes]
-        pos += buffer.nbytes
-
-    return _parse(fill, view.nbytes, region)
+    return _parse(_Held(memoryview(data).cast("B")), region)
 
 
 def read_message(fill: Callable[[memoryview], None], size: int,
@@ -121,36 +114,70 @@ def read_message(fill: Callable[[memoryview], None], size: int,
         data = memoryview(bytearray(size))
         fill(data)
         return decode(data, region)
-    return _parse(fill, size, region)
+    return _parse(_Streamed(fill, size), region)
 
 
-def _parse(fill: Callable[[memoryview], None], size: int, region: memoryview | None) -> Any:
-    left = size
-    staged = memoryview(b"")  # bytes read ahead of the piece asked for, never past `size`
+class _Held:
+    """A message's bytes, all in memory: pieces are slices of them."""
 
-    def read(buffer: memoryview) -> memoryview:
-        """Fill `buffer` with the message's next bytes: small pieces (lengths, small blobs)
-        come from a read-ahead of up to `LARGE` bytes, large blobs straight from `fill`."""
-        nonlocal left, staged
-        if buffer.nbytes > left + staged.nbytes:
+    def __init__(self, view: memoryview):
+        self.view, self.pos = view, 0
+
+    def left(self) -> int:
+        return self.view.nbytes - self.pos
+
+    def take(self, size: int) -> memoryview:
+        if size > self.view.nbytes - self.pos:
             raise ValueError("a message longer than its length")
-        if buffer.nbytes > staged.nbytes and buffer.nbytes - staged.nbytes < LARGE and left:
-            ahead = memoryview(bytearray(min(left, max(LARGE, buffer.nbytes))))
-            fill(ahead)
-            left -= ahead.nbytes
+        self.pos += size
+        return self.view[self.pos - size : self.pos]
+
+    def into(self, buffer: memoryview) -> None:
+        buffer[:] = self.take(buffer.nbytes)
+
+
+class _Streamed:
+    """A message's bytes as `fill` reads them: small pieces (lengths, small blobs) come from a
+    read-ahead of up to `LARGE` bytes, large blobs straight into their buffers; never a byte
+    past `size`."""
+
+    def __init__(self, fill: Callable[[memoryview], None], size: int):
+        self.fill, self.unread = fill, size
+        self.staged = memoryview(b"")  # bytes read ahead of the piece asked for
+
+    def left(self) -> int:
+        return self.unread + self.staged.nbytes
+
+    def take(self, size: int) -> memoryview:
+        if size > self.left():
+            raise ValueError("a message longer than its length")
+        buffer = memoryview(bytearray(size))
+        self.into(buffer)
+        return buffer
+
+    def into(self, buffer: memoryview) -> None:
+        if buffer.nbytes > self.left():
+            raise ValueError("a message longer than its length")
+        staged = self.staged
+        if buffer.nbytes > staged.nbytes and buffer.nbytes - staged.nbytes < LARGE \
+                and self.unread:
+            ahead = memoryview(bytearray(min(self.unread, max(LARGE, buffer.nbytes))))
+            self.fill(ahead)
+            self.unread -= ahead.nbytes
             staged = memoryview(bytes(staged) + bytes(ahead)) if staged.nbytes else ahead
         taken = min(buffer.nbytes, staged.nbytes)
         buffer[:taken] = staged[:taken]
-        staged = staged[taken:]
+        self.staged = staged[taken:]
         if taken < buffer.nbytes:
-            fill(buffer[taken:])
-            left -= buffer.nbytes - taken
-        return buffer
+            self.fill(buffer[taken:])
+            self.unread -= buffer.nbytes - taken
 
+
+def _parse(source: _Held | _Streamed, region: memoryview | None) -> Any:
     def number() -> int:
-        return _LEN.unpack(read(memoryview(bytearray(_LEN.size))))[0]
+        return _LEN.unpack(source.take(_LEN.size))[0]
 
-    head = bytes(read(memoryview(bytearray(min(number(), left + staged.nbytes + 1)))))
+    head = bytes(source.take(number()))
     count = number()
     specs = _array_specs(head) if count else {}
     blobs: list[_Blob] = []
@@ -161,7 +188,7 @@ def _parse(fill: Callable[[memoryview], None], size: int, region: memoryview | N
             nbytes, offset = nbytes ^ SHARED, number()
             if region is None or offset + nbytes > len(region):
                 raise ValueError("array data outside the shared region")
-        elif nbytes > left + staged.nbytes:
+        elif nbytes > source.left():
             raise ValueError("a message longer than its length")
         dtype, shape = specs.get(index, (None, ()))
         if dtype is not None and nbytes == dtype.itemsize * math.prod(shape):
@@ -169,11 +196,11 @@ def _parse(fill: Callable[[memoryview], None], size: int, region: memoryview | N
         else:
             blob = _Blob(None, np.empty(nbytes, dtype=np.uint8))
         if offset < 0:
-            read(memoryview(blob.data))
+            source.into(memoryview(blob.data))
         else:
             memoryview(blob.data)[:] = region[offset : offset + nbytes]  # type: ignore[index]
         blobs.append(blob)
-    if left or staged.nbytes:
+    if source.left():
         raise ValueError("trailing bytes after the message")
     return json.loads(head.decode("utf-8"), object_hook=lambda doc: _from_json(doc, blobs))
 
@@ -187,7 +214,8 @@ def _to_json(value: Any, blobs: list[Any], depth: int) -> Any:
     if kind is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if kind is list or kind is tuple:
-        floats = _float_rows(value) if kind is list else None
+        floats = _float_rows(value) if kind is list and value \
+            and type(value[0]) in _NESTED_FLOATS else None
         if floats is not None and depth + len(floats[0]) <= MAX_DEPTH:
             shape, flat = floats
             blobs.append(np.array(flat, dtype="<f8").view(np.uint8))
@@ -290,9 +318,14 @@ def generator_from_state(name: str, state: Any) -> np.random.Generator:
         isinstance(bitgen_type, type) and issubclass(bitgen_type, np.random.BitGenerator)
     ):
         raise ValueError(f"unknown bit generator {name!r}")
-    bitgen = bitgen_type()
+    bitgen = bitgen_type(_SEEDS)
     bitgen.state = _state_py(state)
     return np.random.Generator(bitgen)
+
+
+# What a bit generator is first seeded from before its state is set: without a seed it would
+# gather fresh entropy from the OS, 10 us of a request's 30 for nothing.
+_SEEDS = np.random.SeedSequence(0)
 
 
 def generator_state(rng: np.random.Generator) -> Any:
