@@ -326,6 +326,9 @@ def uses_normal(x):
 def uses_random(x):
     return random.random()
 
+def uses_gauss(x):
+    return random.gauss(0.0, 1.0)
+
 def reseeds(x):
     np.random.seed(7)
     return x
@@ -353,15 +356,17 @@ def learner(tmp_path: Path):
 
 def test_each_use_of_a_global_generator_is_seen_and_only_then(learner):
     """`random` alone, `np.random` alone, the cached second normal of a Box-Muller pair (which
-    leaves the Mersenne Twister's words as they are), reseeding and another bit generator are
-    each reported; a call that touches neither is not, also right after one that did."""
+    leaves the Mersenne Twister's words as they are: numpy's, and `random.gauss`'s), reseeding
+    and another bit generator are each reported; a call that touches neither is not, also right
+    after one that did."""
     touched = []
     for name in ("plain", "uses_random", "plain", "uses_np", "plain", "uses_normal",
-                 "uses_normal", "plain", "reseeds", "reseeds", "other_bit_generator", "plain"):
+                 "uses_normal", "plain", "reseeds", "reseeds", "other_bit_generator", "plain",
+                 "uses_gauss", "uses_gauss", "plain"):
         getattr(learner, name)(3)
         touched.append(learner.last_call.global_rng_touched)
     assert touched == [False, True, False, True, False, True, True, False, True, False, True,
-                       False]
+                       False, True, True, False]
 
 
 def test_a_worker_that_ended_between_requests_is_replaced(learner):

@@ -7,8 +7,9 @@ Mersenne Twister's 624 words one by one in Python (about 70 µs, twice per reque
 the words and the position are read as raw bytes through the bit generator's documented ctypes
 `state_address` (checked once against `get_state()`, else the slow way is used), and the cached
 Gaussian of the legacy `RandomState` through its `get_state()` with the bit generator's export
-bypassed. What the learner's code reports here is feedback about its answer, never trusted for
-a verdict (see `expect_reproducible`).
+bypassed; Python's `random` likewise from its object's C struct (`_python_snapshot`). What the
+learner's code reports here is feedback about its answer, never trusted for a verdict (see
+`expect_reproducible`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,34 @@ def _raw_matches(bitgen: Any) -> bool:
 
 
 _RAW_OK = _raw_matches(np.random.MT19937(0))
+
+# Python's `random` keeps its Mersenne Twister in the C struct of `random._inst` (CPython's
+# RandomObject: the object header, `int index`, `uint32_t state[624]`): read as raw bytes
+# (about 0.5 us) where that layout is checked to hold, else through `getstate()` (8 us).
+_PY_OFFSET = object.__basicsize__
+_PY_BYTES = struct.calcsize("=i") + MT_WORDS * 4
+
+
+def _python_raw(inst: random.Random) -> bytes:
+    return ctypes.string_at(id(inst) + _PY_OFFSET, _PY_BYTES)
+
+
+def _python_raw_matches() -> bool:
+    probe = random.Random(12345)
+    words = probe.getstate()[1]
+    expected = struct.pack(f"=i{MT_WORDS}I", words[-1], *words[:-1])
+    return type(probe).__basicsize__ >= _PY_OFFSET + _PY_BYTES \
+        and _python_raw(probe) == expected
+
+
+_PY_RAW_OK = _python_raw_matches()
+
+
+def _python_snapshot() -> Any:
+    inst = random._inst  # type: ignore[attr-defined]
+    if _PY_RAW_OK and type(inst) is random.Random:
+        return _python_raw(inst), inst.gauss_next
+    return random.getstate()
 
 
 _LEGACY = np.random.mtrand._rand  # the RandomState behind every np.random.* function
@@ -84,7 +113,7 @@ class GlobalRng:
 
     @staticmethod
     def _snapshot() -> tuple[tuple[Any, ...], Any]:
-        return _legacy_snapshot(), random.getstate()
+        return _legacy_snapshot(), _python_snapshot()
 
     def changed(self) -> bool:
         now = self._snapshot()

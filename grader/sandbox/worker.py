@@ -74,13 +74,17 @@ def learner_frames(tb: Any, learner_files: set[str]) -> list[dict[str, Any]]:
             "code": (f.line or "").strip(),
         }
         for f in traceback.extract_tb(tb)
-        if os.path.realpath(f.filename) in learner_files
+        if _realpath(f.filename) in learner_files
     ]
     if len(frames) > 2 * FRAMES_KEPT:
         skipped = len(frames) - 2 * FRAMES_KEPT
         gap = {"file": "", "line": 0, "function": f"… {skipped} more frames …", "code": ""}
         frames = [*frames[:FRAMES_KEPT], gap, *frames[-FRAMES_KEPT:]]
     return frames
+
+
+_realpath = functools.lru_cache(maxsize=256)(os.path.realpath)  # a few lstat calls saved per
+# frame of every traceback: a learner's file's path, and numpy's, never change in a worker
 
 
 def error_reply(exc: BaseException, learner_files: set[str]) -> dict[str, Any]:
