@@ -31,12 +31,13 @@ def region():
 def test_large_arrays_cross_in_the_region_and_are_copied_out(region):
     _, mapping = region
     weights = [np.random.default_rng(k).normal(size=(256, 256)) for k in range(8)]
+    bias = np.arange(wire.SHARED_FROM // 8, dtype=float)  # as small as goes in the region
     small = np.arange(10.0)
-    message = b"".join(wire.encode_parts({"w": weights, "s": small}, mapping))
-    assert len(message) < 4096  # the 4 MB of weights are in the region, not in the message
+    message = b"".join(wire.encode_parts({"w": weights, "b": bias, "s": small}, mapping))
+    assert len(message) < 1024  # the weights and the bias are in the region, not the message
     got = wire.decode(message, mapping)
     assert all(np.array_equal(a, b) for a, b in zip(got["w"], weights, strict=True))
-    assert np.array_equal(got["s"], small)
+    assert np.array_equal(got["b"], bias) and np.array_equal(got["s"], small)
     mapping[:] = b"\xff" * bulk.SIZE  # what the sender writes there afterwards
     assert all(np.array_equal(a, b) for a, b in zip(got["w"], weights, strict=True))
 

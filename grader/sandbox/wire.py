@@ -9,12 +9,14 @@ numbers, strings, None, lists, tuples and dicts of these, and `numpy.random.Gene
 *arguments* (their bit generator's state). Anything else is refused with a description a
 learner can act on.
 
-On a pipe a message is framed by its length (`send`, `read_message`). Large arrays are copied
-into the region the two processes share (`grader.sandbox.bulk`) and out of it into the arrays
-handed back; where there is none, or it is full, they are written from their own memory and read
-straight into those arrays. Small pieces are read ahead in one go, never past the message. The
-JSON is decoded by the standard library's decoder, each tagged object rebuilt as it is read
-(`_from_json`): no pass of ours over the whole document.
+On a pipe a message is framed by its length (`send`, `read_message`), written with it in one
+system call. Arrays of 1 KiB or more are copied into the region the two processes share
+(`grader.sandbox.bulk`) and out of it into the arrays handed back; where there is none, or it is
+full, large ones are written from their own memory and read straight into those arrays. A
+message that fits in memory is parsed from slices of its bytes, each array copied out once; in
+a larger one, small pieces are read ahead in one go, never past the message. The JSON is decoded
+by the standard library's decoder, each tagged object rebuilt as it is read (`_from_json`): no
+pass of ours over the whole document.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ FLOAT_LISTS = 4096  # values from which a nested list of floats crosses as bytes
 _LEN = struct.Struct("<Q")
 FRAME = _LEN  # the length before each message on a pipe
 SHARED = 1 << 63  # set in a blob's length: its bytes are in the shared region, at an offset
+SHARED_FROM = 1024  # bytes from which an array crosses in the region, while it has room
 
 
 class Unsupported(TypeError):
@@ -63,9 +66,10 @@ def encode(value: Any) -> bytes:
 
 
 def encode_parts(value: Any, region: memoryview | None = None) -> list[Any]:
-    """The message as buffers to write one after the other: arrays of `LARGE` bytes or more are
-    copied into `region` (`grader.sandbox.bulk`) while they fit, else their own memory (not
-    copied); everything else is joined into as few pieces as possible."""
+    """The message as buffers to write one after the other: arrays of `SHARED_FROM` bytes or
+    more are copied into `region` (`grader.sandbox.bulk`) while it has room; arrays of `LARGE`
+    bytes or more are else their own memory (not copied); everything else is joined into as few
+    pieces as possible."""
     blobs: list[Any] = []
     doc = _to_json(value, blobs, 0)
     head = json.dumps(doc, allow_nan=True, separators=(",", ":")).encode("utf-8")
@@ -74,12 +78,12 @@ def encode_parts(value: Any, region: memoryview | None = None) -> list[Any]:
     used = 0  # bytes of the region taken by this message
     for blob in blobs:
         size = blob.nbytes if isinstance(blob, np.ndarray) else len(blob)
-        if size < LARGE:
-            small += [_LEN.pack(size), blob.tobytes() if isinstance(blob, np.ndarray) else blob]
-        elif region is not None and used + size <= len(region):
+        if size >= SHARED_FROM and region is not None and used + size <= len(region):
             region[used : used + size] = blob
             small += [_LEN.pack(size | SHARED), _LEN.pack(used)]
             used += size
+        elif size < LARGE:
+            small += [_LEN.pack(size), blob.tobytes() if isinstance(blob, np.ndarray) else blob]
         else:
             small.append(_LEN.pack(size))
             parts += [b"".join(small), blob]
@@ -89,12 +93,15 @@ def encode_parts(value: Any, region: memoryview | None = None) -> list[Any]:
 
 def send(fd: int, payload: bytes | list[Any]) -> None:
     """Write one framed message: `payload` is its bytes or its buffers (`encode_parts`)."""
-    parts = [payload] if isinstance(payload, bytes) else payload
-    size = sum(memoryview(part).nbytes for part in parts)
-    for part in (FRAME.pack(size), *parts):
-        view = memoryview(part).cast("B")
-        while view:
-            view = view[os.write(fd, view):]
+    views = [memoryview(part).cast("B") for part in
+             ([payload] if isinstance(payload, bytes) else payload)]
+    views.insert(0, memoryview(FRAME.pack(sum(view.nbytes for view in views))))
+    while views:  # the frame with the message, at once: the reader wakes once, to all of it
+        written = os.writev(fd, views)
+        while views and written >= views[0].nbytes:
+            written -= views.pop(0).nbytes
+        if views:
+            views[0] = views[0][written:]
 
 
 def decode(data: bytes | bytearray | memoryview, region: memoryview | None = None) -> Any:
@@ -179,8 +186,9 @@ def _parse(source: _Held | _Streamed, region: memoryview | None) -> Any:
 
     head = bytes(source.take(number()))
     count = number()
-    specs = _array_specs(head) if count else {}
-    blobs: list[_Blob] = []
+    held = type(source) is _Held
+    specs = _array_specs(head) if count and not held else {}
+    blobs: list[_Blob | memoryview] = []
     for index in range(count):
         nbytes = number()
         offset = -1
@@ -190,6 +198,10 @@ def _parse(source: _Held | _Streamed, region: memoryview | None) -> Any:
                 raise ValueError("array data outside the shared region")
         elif nbytes > source.left():
             raise ValueError("a message longer than its length")
+        if held:  # left where they are: each use copies them into an array of its own, now
+            blobs.append(source.take(nbytes) if offset < 0
+                         else region[offset : offset + nbytes])  # type: ignore[index]
+            continue
         dtype, shape = specs.get(index, (None, ()))
         if dtype is not None and nbytes == dtype.itemsize * math.prod(shape):
             blob = _Blob(np.empty(shape, dtype=dtype))
@@ -386,9 +398,14 @@ def _array_specs(head: bytes) -> dict[int, tuple[np.dtype, tuple[int, ...]]]:
     return specs
 
 
-def _array(body: Any, blobs: list[_Blob]) -> np.ndarray:
+def _array(body: Any, blobs: list[_Blob | memoryview]) -> np.ndarray:
     index, dtype, shape = _spec(body)
     blob = blobs[index]
+    if type(blob) is memoryview:  # a message held in memory (`_parse`)
+        if blob.nbytes != dtype.itemsize * math.prod(shape):
+            raise ValueError("array data of the wrong size")
+        return np.frombuffer(blob, dtype=dtype).reshape(shape).copy()
+    assert isinstance(blob, _Blob)
     if blob.owner is not None and blob.owner.dtype == dtype and blob.owner.shape == shape:
         owner, blob.owner = blob.owner, None  # handed out once; a second use gets a copy
         return owner
@@ -403,7 +420,7 @@ def _floats_body(body: Any) -> list[Any]:
     return [index, "<f8", shape]
 
 
-def _from_json(doc: dict[str, Any], blobs: list[_Blob]) -> Any:
+def _from_json(doc: dict[str, Any], blobs: list[_Blob | memoryview]) -> Any:
     """One JSON object of the message as the value it stands for (called by the JSON decoder
     for each object, innermost first). A tag is an object with one key starting with "$";
     other objects are a generator's state, read by `generator_from_state`."""
