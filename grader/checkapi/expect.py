@@ -73,12 +73,19 @@ def expect_array(value: Any, what: str, shape: tuple[int, ...] | None = None, ki
     kinds, words = KINDS[kind]
     if value.dtype.kind not in kinds:
         fail(f"{what} has dtype {value.dtype}; expected {words}")
-    if finite and value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+    if finite and value.dtype.kind in "fc" and not _all_finite(value):
         bad = np.argwhere(~np.isfinite(value))[0]
         where = tuple(int(i) for i in bad)
         fail(f"{what} contains {value[where]} at index {where}; expected finite numbers "
              "(an overflow, or a division by zero?)")
     return value
+
+
+def _all_finite(value: np.ndarray) -> bool:
+    """Whether every entry is finite. A sum is finite only if every entry is (an inf or a nan
+    makes it inf or nan), so one pass without a temporary array settles the common case; a sum
+    that overflows takes the entry-by-entry way."""
+    return bool(np.isfinite(value.sum())) or bool(np.all(np.isfinite(value)))
 
 
 def is_number(value: Any) -> bool:
