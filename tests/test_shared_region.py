@@ -130,3 +130,29 @@ def test_a_worker_writing_into_the_region_changes_nothing_the_grader_holds(tmp_p
             assert not sent.any()  # the grader's own array is never read back from the region
     finally:
         module.close()
+
+
+def test_a_worker_that_cannot_map_the_region_gets_every_array_through_the_pipe(tmp_path: Path,
+                                                                                monkeypatch):
+    """A region the worker refuses (here: not the size it expects) is dropped by the grader
+    when the worker says it is ready, before any request; calls then work as without one."""
+    made = bulk.create
+
+    def odd_sized():
+        fd, mapping = made()
+        bulk.release(mapping)
+        os.close(fd)
+        fd = os.memfd_create("grader-arrays", os.MFD_CLOEXEC)
+        os.ftruncate(fd, 2 * bulk.SIZE)  # larger: the grader's mapping of SIZE stays valid
+        return fd, bulk._map(fd)
+
+    monkeypatch.setattr(bulk, "create", odd_sized)
+    path = tmp_path / "learner.py"
+    path.write_text("def double(x):\n    return 2 * x\n")
+    module = LearnerModule(path, Limits())
+    try:
+        sent = np.arange(100_000.0)
+        assert np.array_equal(module.double(sent), 2 * sent)
+        assert module.worker is not None and module.worker.region is None
+    finally:
+        module.close()

@@ -178,6 +178,9 @@ class Worker:
             os.environ[NOTED] = "1"  # once per run: processes forked later inherit it
             print(f"grader: learner code runs without some isolation here ({missing}); "
                   "`grader doctor` says more", file=sys.stderr)
+        if self.region is not None and reply.get("shared") is not True:
+            bulk.release(self.region)  # the worker could not map it: arrays take the pipe
+            self.region = None
         self.ready = True
 
     def place(self, source: Source) -> str:

@@ -255,7 +255,7 @@ def run(requests: int, replies: int, output: int, stack: int, region: int, plan:
         missing = confine.missing(layers)
         ready = not (plan.mode == "strict" and missing)
         server.wire.send(replies, server.wire.encode(
-            {"ok": True, "ready": True, "layers": layers} if ready
+            {"ok": True, "ready": True, "layers": layers, "shared": shared is not None} if ready
             else {"ok": False, "kind": "sandbox", "layers": layers}))
         if ready:
             server.serve(requests, replies, shared)
