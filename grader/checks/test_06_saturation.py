@@ -9,6 +9,7 @@ p = erfc(t / (s R sqrt(2))), t = atanh(threshold) for tanh and logit(threshold) 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -52,8 +53,10 @@ def _act(name: str, z: np.ndarray) -> np.ndarray:
     return np.tanh(z) if name == "tanh" else 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+@functools.cache
 def _moments(name: str, sigma: float) -> tuple[float, float, float]:
-    """Mean, variance and kurtosis of act(z), z ~ N(0, sigma^2), by Gauss-Hermite quadrature."""
+    """Mean, variance and kurtosis of act(z), z ~ N(0, sigma^2), by Gauss-Hermite quadrature
+    (kept: the checks ask for the same few sigmas for every student)."""
     nodes, weights = hermegauss(120)
     weights = weights / weights.sum()
     a = _act(name, sigma * nodes)
