@@ -185,11 +185,18 @@ class GraderPlugin:
         by_module: dict[Path, list[pytest.Item]] = defaultdict(list)
         for item in session.items:
             by_module[item.path.resolve()].append(item)
+        # After a run's last check, pytest tears down what the next item does not share: given
+        # nothing, that is all of it, so the next run set the session and the package up again
+        # (importing the package's __init__ each time). Given the first check of another module,
+        # only the module and the check are torn down, as when two modules run one after another.
+        firsts = [items[0] for items in by_module.values()]
         previous: Run | None = None
         try:
             for run in self.runs:
                 items = by_module.get(run.checks.resolve(), []) if run.checks else []
-                self.on_result(self._run_one(run, items, run.shares_worker_with(previous)))
+                after = next((f for f in firsts if items and f.path != items[0].path), None)
+                self.on_result(self._run_one(run, items, run.shares_worker_with(previous),
+                                             after))
                 previous = run
             self.finished = True
         except (Exception, KeyboardInterrupt) as error:  # raised again after pytest, unchanged
@@ -198,7 +205,8 @@ class GraderPlugin:
             self._close_learner()
         return True
 
-    def _run_one(self, run: Run, items: list[pytest.Item], shared: bool) -> RunOutcome:
+    def _run_one(self, run: Run, items: list[pytest.Item], shared: bool,
+                 after: pytest.Item | None) -> RunOutcome:
         started = time.perf_counter()
         outcome = RunOutcome(run)
         self.run = run
@@ -221,7 +229,7 @@ class GraderPlugin:
             run.worker.stop()
         self.module.timed_out.clear()  # each run (a verify trial too) meets its own time limits
         for i, item in enumerate(items):
-            nextitem = items[i + 1] if i + 1 < len(items) else None
+            nextitem = items[i + 1] if i + 1 < len(items) else after
             outcome.checks.append(self._run_item(item, nextitem))
         outcome.load_output = self.module.load_output
         outcome.load_problem = self.module.load_problem
