@@ -10,6 +10,7 @@ pytest's long traceback (most of its cost per failed check) is never built.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 import zlib
@@ -179,7 +180,10 @@ class GraderPlugin:
         # (importing the package's __init__ each time). Given the first check of another module,
         # only the module and the check are torn down, as when two modules run one after another.
         firsts = [items[0] for items in by_module.values()]
-        _cache_hook_proxies(session)
+        # Each `item.ihook` asks for the hooks of the item's folder, which looks its conftest
+        # modules up again (several times per check, about 1% of the grading process). Once
+        # collection is over no conftest can be added, so the answer per folder is kept.
+        session.gethookproxy = functools.cache(session.gethookproxy)  # type: ignore[method-assign]
         previous: Run | None = None
         try:
             for run in self.runs:
@@ -372,19 +376,3 @@ def _from_error(item: pytest.Item, error: BaseException) -> CheckResult:
         return _result(item, FAILED, text or "the check's condition does not hold")
     return _result(item, ERROR, f"the check itself broke ({type(error).__name__}: {error}); "
                                 "this is a bug in the checks, please report it")
-
-
-def _cache_hook_proxies(session: pytest.Session) -> None:
-    """Each `item.ihook` asks the session for the hooks of the item's folder, which looks up
-    its conftest modules again (several times per check, about 1% of the grading process).
-    Once collection is over no conftest can be added, so the answer per folder is kept."""
-    ask = session.gethookproxy
-    proxies: dict[Any, Any] = {}
-
-    def cached(fspath: Any) -> Any:
-        proxy = proxies.get(fspath)
-        if proxy is None:
-            proxy = proxies[fspath] = ask(fspath)
-        return proxy
-
-    session.gethookproxy = cached  # type: ignore[method-assign]

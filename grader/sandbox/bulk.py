@@ -22,7 +22,6 @@ import mmap
 import os
 
 SIZE = 16 * 1024**2  # bytes: the largest arrays of the deck's messages (4 MB) with room to spare
-_SEALS = ("F_SEAL_SHRINK", "F_SEAL_GROW", "F_SEAL_SEAL")
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mmap.restype = ctypes.c_void_p
 _libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
@@ -57,10 +56,8 @@ def create() -> tuple[int, memoryview] | None:
         return None
     try:
         os.ftruncate(fd, SIZE)
-        seals = 0
-        for name in _SEALS:
-            seals |= getattr(fcntl, name)
-        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS,
+                    fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
         return fd, _map(fd)
     except (AttributeError, OSError, ValueError):
         os.close(fd)

@@ -139,9 +139,6 @@ class _Held:
         self.pos += size
         return self.view[self.pos - size : self.pos]
 
-    def into(self, buffer: memoryview) -> None:
-        buffer[:] = self.take(buffer.nbytes)
-
 
 class _Streamed:
     """A message's bytes as `fill` reads them: small pieces (lengths, small blobs) come from a
